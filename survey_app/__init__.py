@@ -1,0 +1,124 @@
+"""Application factory: settings, extensions, blueprints and security headers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import Babel
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from . import config
+from .extensions import limiter, login_manager
+from .languages import LANGUAGES, text_direction
+from .models import db
+from .questionnaire import BrokenLibrary, DefinitionError, Library
+
+csrf = CSRFProtect()
+babel = Babel()
+migrate = Migrate()
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "manifest-src 'self'",
+    ]
+)
+
+
+def select_locale() -> str:
+    language = g.get("language") or session.get("language")
+    return language if language in LANGUAGES else "en"
+
+
+def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config.settings(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    try:
+        app.extensions["questionnaires"] = Library.from_directory(app.config["QUESTIONNAIRE_DIR"])
+    except DefinitionError as error:
+        # Keep the command line usable (``questionnaires check`` says what to fix).
+        app.logger.error("questionnaire definitions do not load:\n%s", error)
+        app.extensions["questionnaires"] = BrokenLibrary(error)
+
+    from .cli import register_commands
+    from .inspect import blueprint as inspect_blueprint
+    from .respond import blueprint as respond_blueprint
+
+    app.register_blueprint(respond_blueprint)
+    app.register_blueprint(inspect_blueprint)
+    register_commands(app)
+    _quiet_request_logging()
+
+    @app.context_processor
+    def page_language():
+        code = select_locale()
+        return {"page_lang": code, "page_dir": text_direction(code), "languages": LANGUAGES}
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        if not request.path.startswith("/static/"):
+            # Nothing a respondent or inspector sees may linger in a shared cache or tablet.
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
+        if getattr(g, "clear_site_data", False):
+            headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/expired.html"), 400
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/not_found.html"), 404
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("errors/too_many.html"), 429
+
+    @app.get("/")
+    def home():
+        return render_template("home.html")
+
+    @app.get("/health")
+    def health():
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+def _quiet_request_logging() -> None:
+    """Werkzeug's development access log prints client addresses; keep it to errors."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -1,0 +1,218 @@
+"""Command line for administrators and scripts: ``flask --app wsgi COMMAND``.
+
+These names and flags are a contract (see the README). Every command exits
+non-zero with a one-line message on bad input, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import access, accounts, inspections, sealing
+from .evidence import report
+from .models import ESTABLISHMENT_TYPES, INSPECTION_KINDS, Establishment, Inspection, audit, db
+from .questionnaire import DefinitionError, load_directory
+
+CLI_ACTOR = "command line"
+
+
+def _inspection(inspection_id: str) -> Inspection:
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise click.ClickException(f"no inspection with id {inspection_id}")
+    return inspection
+
+
+def _open_inspection(inspection_id: str) -> Inspection:
+    inspection = _inspection(inspection_id)
+    if not inspection.is_open:
+        raise click.ClickException(f"inspection {inspection_id} is {inspection.status}")
+    return inspection
+
+
+def _new_passphrase() -> str:
+    passphrase = os.environ.get("SURVEY_PASSPHRASE")
+    if passphrase is None:
+        passphrase = click.prompt(
+            "Inspection passphrase", hide_input=True, confirmation_prompt=True
+        )
+    try:
+        inspections.check_passphrase(passphrase)
+    except inspections.PassphraseTooShort as error:
+        raise click.ClickException(str(error)) from None
+    return passphrase
+
+
+def _existing_passphrase() -> str:
+    passphrase = os.environ.get("SURVEY_PASSPHRASE")
+    if passphrase is None:
+        passphrase = click.prompt("Inspection passphrase", hide_input=True)
+    return passphrase
+
+
+users = AppGroup("users", help="Inspector and administrator accounts.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "inspector"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, password_stdin: bool) -> None:
+    """Create an account; the password is prompted for, or read from standard input."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        inspector = accounts.create(email, password, role)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    audit(CLI_ACTOR, "account-create", detail=f"{inspector.email} ({role})")
+    db.session.commit()
+    click.echo(f"Created {role} {inspector.email}")
+
+
+establishments = AppGroup("establishments", help="Secure settings that are inspected.")
+
+
+@establishments.command("create")
+@click.argument("name")
+@click.option("--type", "type_", type=click.Choice(ESTABLISHMENT_TYPES), required=True)
+def establishments_create(name: str, type_: str) -> None:
+    """Add an establishment and print its id."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise click.ClickException("the name must be 1 to 200 characters")
+    establishment = Establishment(name=name, type=type_)
+    db.session.add(establishment)
+    db.session.commit()
+    click.echo(establishment.id)
+
+
+inspections_cli = AppGroup("inspections", help="Create and run inspections.")
+
+
+@inspections_cli.command("create")
+@click.argument("establishment_id")
+@click.option("--kind", type=click.Choice(INSPECTION_KINDS), required=True)
+def inspections_create(establishment_id: str, kind: str) -> None:
+    """Create an inspection (passphrase from SURVEY_PASSPHRASE or prompted twice); print its id."""
+    establishment = db.session.get(Establishment, establishment_id)
+    if establishment is None:
+        raise click.ClickException(f"no establishment with id {establishment_id}")
+    inspection = inspections.create_inspection(establishment, kind, _new_passphrase())
+    audit(CLI_ACTOR, "inspection-create", inspection.id)
+    db.session.commit()
+    click.echo(inspection.id)
+
+
+@inspections_cli.command("assign")
+@click.argument("inspection_id")
+@click.argument("email")
+def inspections_assign(inspection_id: str, email: str) -> None:
+    """Let an inspector see and unlock an inspection."""
+    inspection = _inspection(inspection_id)
+    inspector = accounts.find(email)
+    if inspector is None:
+        raise click.ClickException(f"no account for {email}")
+    if inspector not in inspection.inspectors:
+        inspection.inspectors.append(inspector)
+    audit(CLI_ACTOR, "inspection-assign", inspection.id, inspector.email)
+    db.session.commit()
+    click.echo(f"{inspector.email} is on inspection {inspection.id}")
+
+
+@inspections_cli.command("kiosk-url")
+@click.argument("inspection_id")
+def inspections_kiosk_url(inspection_id: str) -> None:
+    """Print a single-use, short-lived link that enrols a tablet as a children's kiosk."""
+    from .inspect.views import kiosk_url
+
+    inspection = _open_inspection(inspection_id)
+    token = access.create_kiosk_invitation(inspection)
+    audit(CLI_ACTOR, "kiosk-invite", inspection.id)
+    db.session.commit()
+    with current_app.test_request_context():
+        click.echo(kiosk_url(token))
+
+
+@inspections_cli.command("staff-codes")
+@click.argument("inspection_id")
+@click.option("--count", type=click.IntRange(1, 10000), required=True)
+def inspections_staff_codes(inspection_id: str, count: int) -> None:
+    """Print the staff URL, then COUNT new one-time codes, one per line."""
+    from .inspect.views import staff_url
+
+    inspection = _open_inspection(inspection_id)
+    codes = access.create_staff_codes(inspection, count)
+    audit(CLI_ACTOR, "staff-codes", inspection.id, f"{count} codes")
+    db.session.commit()
+    with current_app.test_request_context():
+        click.echo(staff_url(inspection))
+    for code in codes:
+        click.echo(code)
+
+
+@inspections_cli.command("close")
+@click.argument("inspection_id")
+def inspections_close(inspection_id: str) -> None:
+    """Stop collecting answers: tablets and staff codes stop working."""
+    inspection = _open_inspection(inspection_id)
+    inspections.close_inspection(inspection)
+    access.revoke_kiosks(inspection)
+    audit(CLI_ACTOR, "inspection-close", inspection.id)
+    db.session.commit()
+    click.echo(f"Closed inspection {inspection.id}")
+
+
+@click.command("export")
+@click.argument("inspection_id")
+@click.option("--format", "format_", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def export(inspection_id: str, format_: str, output: str) -> None:
+    """Unlock an inspection and write its evidence (passphrase from SURVEY_PASSPHRASE or prompted)."""
+    inspection = _inspection(inspection_id)
+    try:
+        unsealer = inspections.unlock(inspection, _existing_passphrase())
+    except sealing.WrongPassphrase as error:
+        audit(CLI_ACTOR, "unlock-refused", inspection.id, f"export {format_}")
+        db.session.commit()
+        raise click.ClickException(str(error)) from None
+    evidence = report.build(inspection, unsealer)
+    Path(output).write_text(json.dumps(evidence, ensure_ascii=False, indent=2), encoding="utf-8")
+    audit(CLI_ACTOR, "export", inspection.id, f"{format_} to {Path(output).name}")
+    db.session.commit()
+    click.echo(f"Wrote {output}")
+
+
+questionnaires_cli = AppGroup("questionnaires", help="Questionnaire definitions.")
+
+
+@questionnaires_cli.command("check")
+@click.option("--directory", type=click.Path(file_okay=False), default=None)
+def questionnaires_check(directory: str | None) -> None:
+    """Validate every definition; list each problem as file:line: path: message."""
+    directory = directory or current_app.config["QUESTIONNAIRE_DIR"]
+    try:
+        loaded = load_directory(directory)
+    except DefinitionError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(error.problems)} problems found") from None
+    for questionnaire in sorted(loaded.values(), key=lambda q: q.key):
+        click.echo(f"{questionnaire.key}: {len(questionnaire.questions)} questions, valid")
+
+
+def register_commands(app: Flask) -> None:
+    from .demo import demo
+
+    for command in (users, establishments, inspections_cli, export, questionnaires_cli, demo):
+        app.cli.add_command(command)
+

@@ -1,0 +1,1 @@
+"""Evidence: unsealed responses -> aggregate counts -> statistics -> renderings."""

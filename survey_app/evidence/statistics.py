@@ -1,0 +1,132 @@
+"""Confidence intervals and two-sample tests for survey proportions.
+
+All distributions come from scipy; nothing here hand-rolls a p-value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy.stats import binomtest, chi2_contingency, fisher_exact
+
+TestName = Literal["chi-square", "fisher"]
+TestChoice = Literal["auto", "chi-square", "fisher"]
+Direction = Literal["better", "worse"]
+
+#: In ``test="auto"``, Fisher's exact test is used when any expected count is below this.
+MIN_EXPECTED_COUNT = 5.0
+
+
+def _check_counts(successes: int, n: int) -> None:
+    if n < 0 or successes < 0:
+        raise ValueError(f"counts must be non-negative (got {successes}/{n})")
+    if successes > n:
+        raise ValueError(f"successes ({successes}) exceed the sample size ({n})")
+
+
+def proportion_interval(
+    successes: int, n: int, confidence: float = 0.95
+) -> tuple[float, float] | None:
+    """Wilson score interval for ``successes / n``; ``None`` when ``n == 0``."""
+    _check_counts(successes, n)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be between 0 and 1 (got {confidence})")
+    if n == 0:
+        return None
+    ci = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Outcome of comparing this result (a) with a comparator (b).
+
+    ``p_value`` is ``None`` when the test is undefined (an empty sample, or a
+    table with a zero row or column total); ``direction`` is ``None`` unless
+    the difference is significant. A proportion is ``None`` for an empty sample.
+    """
+
+    test: TestName
+    p_value: float | None
+    significant: bool
+    direction: Direction | None
+    threshold: float
+    proportion_a: float | None
+    proportion_b: float | None
+
+
+def _expected_counts(table: list[list[int]]) -> list[list[float]]:
+    """Expected cell counts under independence (all zero for an empty table)."""
+    row_totals = [sum(row) for row in table]
+    col_totals = [sum(col) for col in zip(*table, strict=True)]
+    grand_total = sum(row_totals)
+    if grand_total == 0:
+        return [[0.0 for _ in col_totals] for _ in row_totals]
+    return [[r * c / grand_total for c in col_totals] for r in row_totals]
+
+
+def compare_proportions(
+    pos_a: int,
+    n_a: int,
+    pos_b: int,
+    n_b: int,
+    *,
+    test: TestChoice = "auto",
+    threshold: float = 0.01,
+    higher_is_better: bool = True,
+) -> Comparison:
+    """Two-sided test of ``pos_a / n_a`` against ``pos_b / n_b``.
+
+    ``test="chi-square"`` is Pearson's chi-square without continuity
+    correction, ``test="fisher"`` is Fisher's exact test, and ``test="auto"``
+    uses chi-square unless an expected count is below 5, then Fisher. The
+    difference is significant when ``p < threshold``; ``direction`` then says
+    whether a is "better" or "worse" than b.
+    """
+    _check_counts(pos_a, n_a)
+    _check_counts(pos_b, n_b)
+    if test not in ("auto", "chi-square", "fisher"):
+        raise ValueError(f"unknown test {test!r}")
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be between 0 and 1 (got {threshold})")
+
+    table = [[pos_a, n_a - pos_a], [pos_b, n_b - pos_b]]
+    proportion_a = pos_a / n_a if n_a else None
+    proportion_b = pos_b / n_b if n_b else None
+
+    chosen: TestName
+    if test == "auto":
+        too_small = any(e < MIN_EXPECTED_COUNT for row in _expected_counts(table) for e in row)
+        chosen = "fisher" if too_small else "chi-square"
+    else:
+        chosen = test
+
+    def untestable() -> Comparison:
+        return Comparison(chosen, None, False, None, threshold, proportion_a, proportion_b)
+
+    # A zero row total (empty sample) or zero column total (everyone, or no one,
+    # positive) leaves nothing to compare: the test is undefined.
+    row_totals = (n_a, n_b)
+    col_totals = (pos_a + pos_b, (n_a - pos_a) + (n_b - pos_b))
+    if 0 in row_totals or 0 in col_totals:
+        return untestable()
+
+    if chosen == "fisher":
+        p_value = float(fisher_exact(table, alternative="two-sided").pvalue)
+    else:
+        p_value = float(chi2_contingency(table, correction=False).pvalue)
+    if math.isnan(p_value):
+        return untestable()
+    p_value = min(max(p_value, 0.0), 1.0)
+
+    significant = p_value < threshold
+    direction: Direction | None = None
+    # Compare pos_a/n_a with pos_b/n_b exactly, in integers.
+    if significant and pos_a * n_b != pos_b * n_a:
+        a_higher = pos_a * n_b > pos_b * n_a
+        direction = "better" if a_higher == higher_is_better else "worse"
+    return Comparison(
+        chosen, p_value, significant, direction, threshold, proportion_a, proportion_b
+    )

@@ -1,0 +1,68 @@
+"""Inspector forms (Flask-WTF: CSRF on every one)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange
+
+from ..models import ESTABLISHMENT_TYPES, INSPECTION_KINDS
+
+ESTABLISHMENT_TYPE_NAMES = {
+    "stc": _l("Secure training centre"),
+    "yoi": _l("Young offender institution"),
+    "sch": _l("Secure children's home"),
+}
+INSPECTION_KIND_NAMES = {"full": _l("Full inspection"), "assurance": _l("Assurance inspection")}
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class EstablishmentForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    type = RadioField(
+        _l("Type"),
+        choices=[(code, ESTABLISHMENT_TYPE_NAMES[code]) for code in ESTABLISHMENT_TYPES],
+        validators=[InputRequired()],
+    )
+
+
+class NewInspectionForm(FlaskForm):
+    establishment = SelectField(_l("Establishment"), validators=[InputRequired()])
+    kind = RadioField(
+        _l("Kind of inspection"),
+        choices=[(code, INSPECTION_KIND_NAMES[code]) for code in INSPECTION_KINDS],
+        validators=[InputRequired()],
+    )
+    passphrase = PasswordField(
+        _l("Inspection passphrase"),
+        description=_l(
+            "Only this passphrase opens the answers. Nobody can recover them without it. "
+            "Use at least 12 characters, for example four unrelated words."
+        ),
+        validators=[InputRequired(), Length(min=12, max=1000)],
+    )
+    confirm = PasswordField(
+        _l("Passphrase again"),
+        validators=[InputRequired(), EqualTo("passphrase", message=_l("The passphrases do not match."))],
+    )
+
+
+class PassphraseForm(FlaskForm):
+    passphrase = PasswordField(
+        _l("Inspection passphrase"), validators=[InputRequired(), Length(max=1000)]
+    )
+
+
+class StaffCodesForm(FlaskForm):
+    count = IntegerField(
+        _l("How many codes"),
+        default=50,
+        validators=[InputRequired(), NumberRange(min=1, max=1000)],
+    )

@@ -1,0 +1,191 @@
+"""Database models.
+
+Respondent-side tables (``sealed_response``, ``staff_code``, ``spent_ballot``)
+hold no timestamp finer than a day, no client detail and no id they share with
+one another. Their primary keys are random, and on SQLite they are ``WITHOUT
+ROWID`` tables, so rows are kept in key order rather than arrival order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+ROLES = ("admin", "inspector")
+ESTABLISHMENT_TYPES = ("stc", "yoi", "sch")
+INSPECTION_KINDS = ("full", "assurance")
+INSPECTION_STATUSES = ("open", "closed", "finalised")
+_UNORDERED = {"sqlite_with_rowid": False}
+
+
+def random_id() -> str:
+    return uuid.uuid4().hex
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Inspector(UserMixin, db.Model):
+    __tablename__ = "inspector"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="inspector")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    inspections: Mapped[list[Inspection]] = relationship(
+        secondary="inspection_inspector", back_populates="inspectors"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class Establishment(db.Model):
+    __tablename__ = "establishment"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(8))
+
+    inspections: Mapped[list[Inspection]] = relationship(back_populates="establishment")
+
+
+class InspectionInspector(db.Model):
+    __tablename__ = "inspection_inspector"
+
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), primary_key=True)
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("inspector.id"), primary_key=True)
+
+
+class Inspection(db.Model):
+    __tablename__ = "inspection"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    establishment_id: Mapped[str] = mapped_column(ForeignKey("establishment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+    establishment: Mapped[Establishment] = relationship(back_populates="inspections")
+    inspectors: Mapped[list[Inspector]] = relationship(
+        secondary="inspection_inspector", back_populates="inspections"
+    )
+    wrapped_keys: Mapped[list[WrappedKey]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class WrappedKey(db.Model):
+    """The inspection's private key, encrypted under a key derived from a secret."""
+
+    __tablename__ = "wrapped_key"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32), default="passphrase")
+    kdf: Mapped[str] = mapped_column(String(16))
+    kdf_parameters: Mapped[dict] = mapped_column(JSON)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class KioskInvitation(db.Model):
+    """A short-lived, single-use link that enrols a tablet as a children's kiosk."""
+
+    __tablename__ = "kiosk_invitation"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Kiosk(db.Model):
+    """An enrolled tablet. It identifies the device's enrolment, never a child."""
+
+    __tablename__ = "kiosk"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffCode(db.Model):
+    """A one-time staff access code, stored only as a keyed hash.
+
+    Spending a code flips ``spent`` and nothing else: no time, no pointer to the
+    ballot or response it led to (see ``survey_app.access``).
+    """
+
+    __tablename__ = "staff_code"
+    __table_args__ = _UNORDERED
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
+    spent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SpentBallot(db.Model):
+    """A ballot (the right to submit one response) that has been used."""
+
+    __tablename__ = "spent_ballot"
+    __table_args__ = _UNORDERED
+
+    ballot_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SealedResponse(db.Model):
+    __tablename__ = "sealed_response"
+    __table_args__ = _UNORDERED
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    received_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditEvent(db.Model):
+    """What an inspector or administrator did: unlocks, exports, closures."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    inspection_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+def audit(actor: str, action: str, inspection_id: str | None = None, detail: str = "") -> None:
+    db.session.add(AuditEvent(actor=actor, action=action, inspection_id=inspection_id, detail=detail))

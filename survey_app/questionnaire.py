@@ -1,0 +1,410 @@
+"""Questionnaires as data: load, validate and look up the definitions in ``questionnaires/``.
+
+A definition is a YAML file, one per questionnaire and version
+(``questionnaires/<id>.v<version>.yaml``); ``docs/questionnaire-format.md``
+describes the format. Loading checks the file against a JSON Schema and then
+against the rules a schema cannot express (unique ids, routing to earlier
+questions, positive answers that exist, a symbol for every point of a children's
+scale, and question ids that keep their meaning across versions). Every problem
+is reported as ``file:line: path: message``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+DONT_WANT_TO_SAY = "dont_want_to_say"
+CHOICE_TYPES = frozenset({"single", "multiple", "scale", "yes_no", "number_band"})
+RESERVED_IDS = frozenset({"csrf_token", "ballot", "language", DONT_WANT_TO_SAY})
+# The words for these fixed answers are interface text, translated in the app's catalogue.
+YES_NO_TEXT = {"yes": "Yes", "no": "No"}
+YES_NO_SYMBOLS = {"yes": "tick", "no": "cross"}
+DONT_WANT_TO_SAY_TEXT = "I don't want to say"
+FILE_PATTERN = "*.v*.yaml"
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    text: str
+    symbol: str | None = None
+
+
+@dataclass(frozen=True)
+class Routing:
+    question: str
+    answers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    area: str
+    text: str
+    section: str
+    hint: str | None = None
+    options: tuple[Option, ...] = ()
+    background: bool = False
+    positive: frozenset[str] = frozenset()
+    when: Routing | None = None
+    pair: str | None = None
+    max_length: int | None = None
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in CHOICE_TYPES
+
+    @property
+    def option_ids(self) -> tuple[str, ...]:
+        return tuple(option.id for option in self.options)
+
+    def meaning(self) -> dict:
+        """What may never change for this id in a later version."""
+        return {
+            "type": self.type,
+            "area": self.area,
+            "background": self.background,
+            "options": sorted(self.option_ids),
+            "positive": sorted(self.positive),
+            "routing": None if self.when is None else [self.when.question, sorted(self.when.answers)],
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    version: int
+    audience: str
+    title: str
+    establishment_types: tuple[str, ...]
+    sections: tuple[Section, ...]
+    introduction: str | None = None
+    source: str = ""
+    _by_id: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for section in self.sections for q in section.questions)
+
+    def question(self, question_id: str) -> Question:
+        if not self._by_id:
+            self._by_id.update({q.id: q for q in self.questions})
+        return self._by_id[question_id]
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}.v{self.version}"
+
+
+class DefinitionError(Exception):
+    """One or more problems in questionnaire definitions."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so answer ids such as yes, no, on and off stay text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema_path = Path(__file__).with_name("schema") / "questionnaire.schema.json"
+    return Draft202012Validator(json.loads(schema_path.read_text()))
+
+
+class _Lines:
+    """Maps a path inside the parsed YAML document to the line it came from."""
+
+    def __init__(self, node: yaml.Node | None):
+        self.root = node
+
+    def line(self, path: Iterable) -> int:
+        node = self.root
+        line = 1 if node is None else node.start_mark.line + 1
+        for step in path:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                child = next((v for k, v in node.value if k.value == step), None)
+                if child is None:
+                    break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+                if step >= len(node.value):
+                    break
+                child = node.value[step]
+            else:
+                break
+            node = child
+            line = node.start_mark.line + 1
+        return line
+
+
+def _format_path(path: Iterable) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text or "(document)"
+
+
+def parse(text: str, source: str = "<string>") -> Questionnaire:
+    """Parse and validate one definition; raise DefinitionError listing every problem."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(error, "problem", None) or str(error)
+        raise DefinitionError([f"{source}:{line}: (document): not valid YAML: {problem}"]) from None
+    lines = _Lines(node)
+    problems = []
+
+    def report(path: list, message: str) -> None:
+        problems.append(f"{source}:{lines.line(path)}: {_format_path(path)}: {message}")
+
+    schema_errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    for error in schema_errors:
+        report(list(error.absolute_path), error.message)
+    if problems:
+        raise DefinitionError(problems)
+
+    questionnaire = _build(data, source)
+    _check_rules(questionnaire, data, report)
+    if problems:
+        raise DefinitionError(problems)
+    return questionnaire
+
+
+def _build(data: Mapping, source: str) -> Questionnaire:
+    sections = []
+    for section in data["sections"]:
+        questions = []
+        for raw in section["questions"]:
+            options = tuple(Option(o["id"], o["text"], o.get("symbol")) for o in raw.get("options", ()))
+            if raw["type"] == "yes_no":
+                children = data["audience"] == "children"
+                options = tuple(
+                    Option(key, text, YES_NO_SYMBOLS[key] if children else None)
+                    for key, text in YES_NO_TEXT.items()
+                )
+            if raw["type"] in CHOICE_TYPES:
+                # A symbol only where every other answer has one, so it never stands out.
+                symbol = "question" if options and all(o.symbol for o in options) else None
+                options += (Option(DONT_WANT_TO_SAY, DONT_WANT_TO_SAY_TEXT, symbol),)
+            when = raw.get("when")
+            questions.append(
+                Question(
+                    id=raw["id"],
+                    type=raw["type"],
+                    area=raw["area"],
+                    text=raw["text"],
+                    section=section["id"],
+                    hint=raw.get("hint"),
+                    options=options,
+                    background=raw.get("background", False),
+                    positive=frozenset(raw.get("positive", ())),
+                    when=Routing(when["question"], frozenset(when["answers"])) if when else None,
+                    pair=raw.get("pair"),
+                    max_length=raw.get("max_length"),
+                )
+            )
+        sections.append(Section(section["id"], section["title"], tuple(questions)))
+    return Questionnaire(
+        id=data["id"],
+        version=data["version"],
+        audience=data["audience"],
+        title=data["title"],
+        establishment_types=tuple(data["establishment_types"]),
+        sections=tuple(sections),
+        introduction=data.get("introduction"),
+        source=source,
+    )
+
+
+def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
+    seen: dict[str, Question] = {}
+    section_ids: set[str] = set()
+    for s_index, section in enumerate(questionnaire.sections):
+        if section.id in section_ids:
+            report(["sections", s_index, "id"], f"section id {section.id!r} is used twice")
+        section_ids.add(section.id)
+        for q_index, question in enumerate(section.questions):
+            here = ["sections", s_index, "questions", q_index]
+            if question.id in seen:
+                report([*here, "id"], f"question id {question.id!r} is used twice")
+            if question.id in RESERVED_IDS:
+                report([*here, "id"], f"question id {question.id!r} is reserved")
+            raw_options = data["sections"][s_index]["questions"][q_index].get("options", [])
+            option_ids = [o["id"] for o in raw_options]
+            for o_index, option_id in enumerate(option_ids):
+                if option_ids.index(option_id) != o_index:
+                    report([*here, "options", o_index, "id"], f"option id {option_id!r} is used twice")
+                if option_id == DONT_WANT_TO_SAY:
+                    report(
+                        [*here, "options", o_index, "id"],
+                        "\"I don't want to say\" is added to every choice question; do not list it",
+                    )
+            if (
+                questionnaire.audience == "children"
+                and question.type == "scale"
+                and any(not o.get("symbol") for o in raw_options)
+            ):
+                report([*here, "options"], "every point of a children's scale needs a symbol")
+            for answer in sorted(question.positive - set(question.option_ids)):
+                report([*here, "positive"], f"positive answer {answer!r} is not an option")
+            if DONT_WANT_TO_SAY in question.positive:
+                report([*here, "positive"], "\"I don't want to say\" cannot be a positive outcome")
+            if question.when is not None:
+                target = seen.get(question.when.question)
+                if target is None:
+                    report(
+                        [*here, "when", "question"],
+                        f"routing refers to {question.when.question!r}, "
+                        "which is not an earlier question",
+                    )
+                elif not target.is_choice:
+                    report([*here, "when", "question"], "routing must depend on a choice question")
+                else:
+                    for answer in sorted(question.when.answers - set(target.option_ids)):
+                        report(
+                            [*here, "when", "answers"],
+                            f"{answer!r} is not an answer of {target.id!r}",
+                        )
+            seen[question.id] = question
+
+
+def check_versions(questionnaires: Iterable[Questionnaire]) -> list[str]:
+    """A question id must keep its meaning in every version of a questionnaire."""
+    problems = []
+    by_id: dict[str, list[Questionnaire]] = {}
+    for questionnaire in questionnaires:
+        by_id.setdefault(questionnaire.id, []).append(questionnaire)
+    for versions in by_id.values():
+        versions.sort(key=lambda q: q.version)
+        first_seen: dict[str, tuple[Questionnaire, Question]] = {}
+        for questionnaire in versions:
+            for question in questionnaire.questions:
+                earlier = first_seen.get(question.id)
+                if earlier is None:
+                    first_seen[question.id] = (questionnaire, question)
+                elif earlier[1].meaning() != question.meaning():
+                    problems.append(
+                        f"{questionnaire.source}:1: {question.id}: changes the meaning of "
+                        f"question {question.id!r} from version {earlier[0].version} "
+                        f"(type, options, positive answers or routing differ); "
+                        "give the changed question a new id"
+                    )
+    return problems
+
+
+def load_directory(directory: str | Path) -> dict[tuple[str, int], Questionnaire]:
+    """Load every definition in ``directory``; raise DefinitionError with all problems."""
+    directory = Path(directory)
+    problems: list[str] = []
+    loaded: dict[tuple[str, int], Questionnaire] = {}
+    paths = sorted(directory.glob(FILE_PATTERN))
+    if not paths:
+        raise DefinitionError([f"{directory}: no questionnaire files ({FILE_PATTERN})"])
+    for path in paths:
+        name = path.name
+        try:
+            questionnaire = parse(path.read_text(encoding="utf-8"), name)
+        except DefinitionError as error:
+            problems.extend(error.problems)
+            continue
+        expected = f"{questionnaire.id}.v{questionnaire.version}.yaml"
+        if name != expected:
+            problems.append(f"{name}:1: (document): file should be named {expected}")
+        if (questionnaire.id, questionnaire.version) in loaded:
+            problems.append(f"{name}:1: (document): {questionnaire.key} is defined twice")
+        loaded[(questionnaire.id, questionnaire.version)] = questionnaire
+    problems.extend(check_versions(loaded.values()))
+    _check_pairs(loaded, problems)
+    if problems:
+        raise DefinitionError(problems)
+    return loaded
+
+
+def _check_pairs(loaded: Mapping[tuple[str, int], Questionnaire], problems: list[str]) -> None:
+    """A pair joins questions of two audiences that point at each other."""
+    questions = {(q.id, question.id): (q, question) for q in loaded.values() for question in q.questions}
+    for questionnaire in loaded.values():
+        for question in questionnaire.questions:
+            if not question.pair:
+                continue
+            where = f"{questionnaire.source}:1: {question.id}.pair"
+            other_id, other_question_id = question.pair.split("/", 1)
+            target = questions.get((other_id, other_question_id))
+            if target is None:
+                problems.append(f"{where}: {question.pair!r} is not a question of another questionnaire")
+            elif target[0].audience == questionnaire.audience:
+                problems.append(f"{where}: {question.pair!r} asks the same audience; pair across audiences")
+            elif target[1].pair != f"{questionnaire.id}/{question.id}":
+                problems.append(
+                    f"{where}: {question.pair!r} must pair back with pair: {questionnaire.id}/{question.id}"
+                )
+
+
+class BrokenLibrary:
+    """Stands in when the definitions do not load: every use repeats the problems."""
+
+    def __init__(self, error: DefinitionError):
+        self.error = error
+
+    def __getattr__(self, name):
+        raise self.error
+
+
+class Library:
+    """All loaded questionnaires, with the lookups the app needs."""
+
+    def __init__(self, questionnaires: Mapping[tuple[str, int], Questionnaire]):
+        self._all = dict(questionnaires)
+
+    @classmethod
+    def from_directory(cls, directory: str | Path) -> Library:
+        return cls(load_directory(directory))
+
+    def __iter__(self):
+        return iter(sorted(self._all.values(), key=lambda q: (q.id, q.version)))
+
+    def get(self, questionnaire_id: str, version: int) -> Questionnaire | None:
+        return self._all.get((questionnaire_id, version))
+
+    def audience(self, questionnaire_id: str) -> str | None:
+        return next((q.audience for q in self._all.values() if q.id == questionnaire_id), None)
+
+    def current(self, audience: str, establishment_type: str) -> Questionnaire | None:
+        """The newest version of the questionnaire for this audience and setting."""
+        candidates = [
+            q
+            for q in self._all.values()
+            if q.audience == audience and establishment_type in q.establishment_types
+        ]
+        return max(candidates, key=lambda q: (q.version, q.id), default=None)

@@ -1,0 +1,54 @@
+"""What the kiosk and staff journeys share: language choice and the questionnaire page."""
+
+from __future__ import annotations
+
+from flask import abort, g, current_app, render_template, request, session
+
+from .. import responses
+from ..answers import check
+from ..languages import LANGUAGES
+from ..models import Inspection
+from ..questionnaire import Questionnaire
+
+
+def questionnaire_for(inspection: Inspection, audience: str) -> Questionnaire:
+    library = current_app.extensions["questionnaires"]
+    questionnaire = library.current(audience, inspection.establishment.type)
+    if questionnaire is None:
+        abort(404)
+    return questionnaire
+
+
+def use_language(code: str | None) -> None:
+    """Show this page in ``code`` without remembering it (used once the session is wiped)."""
+    if code in LANGUAGES:
+        g.language = code
+
+
+def set_language_from_form() -> None:
+    language = request.form.get("language", "en")
+    session["language"] = language if language in LANGUAGES else "en"
+
+
+def show_questionnaire(template: str, questionnaire: Questionnaire, **context):
+    return render_template(
+        template, questionnaire=questionnaire, answers={}, errors={}, **context
+    )
+
+
+def take_submission(template: str, inspection: Inspection, questionnaire: Questionnaire, ballot: dict, **context):
+    """Validate and store a submission. Returns a response to show again, or None when stored."""
+    checked = check(questionnaire, request.form)
+    if not checked.ok:
+        return render_template(
+            template,
+            questionnaire=questionnaire,
+            answers=checked.answers,
+            errors=checked.errors,
+            **context,
+        ), 400
+    try:
+        responses.submit(inspection, questionnaire, checked.answers, ballot)
+    except responses.AlreadySubmitted:
+        pass  # a double tap on "Send": the first one was stored, which is all that matters
+    return None

@@ -1,0 +1,110 @@
+"""The children's kiosk: a tablet enrolled for one inspection, wiped after every child."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g, make_response, redirect, render_template, request, session, url_for
+
+from .. import access
+from ..models import Inspection, db
+from . import blueprint
+from .common import questionnaire_for, use_language, set_language_from_form, show_questionnaire, take_submission
+
+AUDIENCE = "children"
+KIOSK_COOKIE_DAYS = 30
+
+
+def _kiosk_or_none():
+    return access.kiosk_from_cookie(request.cookies.get(access.KIOSK_COOKIE))
+
+
+def _enrolled_inspection() -> Inspection:
+    kiosk = _kiosk_or_none()
+    if kiosk is None:
+        abort(make_response(render_template("kiosk/not_enrolled.html"), 403))
+    inspection = db.session.get(Inspection, kiosk.inspection_id)
+    if not inspection.is_open:
+        abort(make_response(render_template("kiosk/closed.html"), 403))
+    return inspection
+
+
+def _wipe() -> None:
+    """Forget everything about the child who just used the tablet."""
+    session.clear()
+    g.clear_site_data = True
+
+
+@blueprint.get("/kiosk/enrol/<token>")
+def kiosk_enrol(token: str):
+    return render_template("kiosk/enrol.html", token=token)
+
+
+@blueprint.post("/kiosk/enrol/<token>")
+def kiosk_enrol_confirm(token: str):
+    kiosk = access.accept_kiosk_invitation(token)
+    if kiosk is None:
+        return render_template("kiosk/enrol_failed.html"), 410
+    session.clear()  # a tablet never carries an inspector's sign-in
+    response = redirect(url_for("respond.kiosk_start"))
+    response.set_cookie(
+        access.KIOSK_COOKIE,
+        access.kiosk_cookie_value(kiosk),
+        max_age=KIOSK_COOKIE_DAYS * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@blueprint.get("/kiosk")
+def kiosk_start():
+    inspection = _enrolled_inspection()
+    return render_template("kiosk/start.html", inspection=inspection)
+
+
+@blueprint.post("/kiosk/start")
+def kiosk_begin():
+    inspection = _enrolled_inspection()
+    session.clear()
+    set_language_from_form()
+    access.issue_ballot(inspection.id, AUDIENCE)
+    return redirect(url_for("respond.kiosk_welcome"))
+
+
+@blueprint.get("/kiosk/welcome")
+def kiosk_welcome():
+    inspection = _enrolled_inspection()
+    if access.current_ballot(inspection.id, AUDIENCE) is None:
+        return redirect(url_for("respond.kiosk_start"))
+    return render_template("kiosk/welcome.html")
+
+
+@blueprint.route("/kiosk/questionnaire", methods=["GET", "POST"])
+def kiosk_questionnaire():
+    inspection = _enrolled_inspection()
+    ballot = access.current_ballot(inspection.id, AUDIENCE)
+    if ballot is None:
+        return redirect(url_for("respond.kiosk_start"))
+    questionnaire = questionnaire_for(inspection, AUDIENCE)
+    template = "kiosk/questionnaire.html"
+    if request.method == "GET":
+        return show_questionnaire(template, questionnaire)
+    shown_again = take_submission(template, inspection, questionnaire, ballot)
+    if shown_again is not None:
+        return shown_again
+    language = session.get("language", "en")
+    _wipe()
+    return redirect(url_for("respond.kiosk_thanks", lang=language))
+
+
+@blueprint.get("/kiosk/thanks")
+def kiosk_thanks():
+    _enrolled_inspection()
+    use_language(request.args.get("lang"))
+    return render_template("kiosk/thanks.html", return_after=20)
+
+
+@blueprint.post("/kiosk/reset")
+def kiosk_reset():
+    _wipe()
+    return redirect(url_for("respond.kiosk_start"))

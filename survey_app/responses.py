@@ -1,0 +1,94 @@
+"""Storing sealed responses, and streaming them back out once unlocked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import access, sealing
+from .models import Inspection, SealedResponse, db
+from .questionnaire import Questionnaire
+
+
+class AlreadySubmitted(Exception):
+    """This ballot has already been used to submit a response."""
+
+
+def submit(inspection: Inspection, questionnaire: Questionnaire, answers: dict, ballot: dict) -> None:
+    """Seal ``answers`` and store them, spending ``ballot``, in one transaction."""
+    context = sealing.response_context(inspection.id, questionnaire.id, questionnaire.version)
+    sealed = sealing.seal_answers(inspection.public_key, answers, context)
+    db.session.add(
+        SealedResponse(
+            inspection_id=inspection.id,
+            questionnaire_id=questionnaire.id,
+            questionnaire_version=questionnaire.version,
+            sealed=sealed,
+        )
+    )
+    access.spend_ballot(ballot)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadySubmitted from None
+
+
+def counts(inspection: Inspection) -> dict[str, int]:
+    """How many responses each questionnaire has (no unlock needed)."""
+    rows = db.session.execute(
+        select(SealedResponse.questionnaire_id, func.count())
+        .where(SealedResponse.inspection_id == inspection.id)
+        .group_by(SealedResponse.questionnaire_id)
+    )
+    return {questionnaire_id: total for questionnaire_id, total in rows}
+
+
+def counts_by_audience(inspection: Inspection) -> dict[str, int]:
+    library = current_app.extensions["questionnaires"]
+    totals: dict[str, int] = {}
+    for questionnaire_id, total in counts(inspection).items():
+        audience = library.audience(questionnaire_id) or "unknown"
+        totals[audience] = totals.get(audience, 0) + total
+    return totals
+
+
+@dataclass(frozen=True)
+class Opened:
+    questionnaire_id: str
+    version: int
+    answers: dict
+
+
+@dataclass
+class BrokenSeals:
+    """Responses that did not open; reported in the evidence, never silently dropped."""
+
+    count: int = 0
+
+
+def open_all(
+    inspection: Inspection, unsealer: sealing.Unsealer, broken: BrokenSeals, batch: int = 500
+) -> Iterator[Opened]:
+    """Yield every response of the inspection, opened, streaming from the database."""
+    query = (
+        select(
+            SealedResponse.questionnaire_id,
+            SealedResponse.questionnaire_version,
+            SealedResponse.sealed,
+        )
+        .where(SealedResponse.inspection_id == inspection.id)
+        .execution_options(yield_per=batch)
+    )
+    for questionnaire_id, version, sealed in db.session.execute(query):
+        context = sealing.response_context(inspection.id, questionnaire_id, version)
+        try:
+            answers = unsealer.open_answers(sealed, context)
+        except sealing.SealBroken:
+            broken.count += 1
+            continue
+        yield Opened(questionnaire_id, version, answers)

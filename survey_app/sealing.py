@@ -1,0 +1,180 @@
+"""Sealing answers to an inspection's public key, and guarding its private key.
+
+Construction (all primitives from the ``cryptography`` package):
+
+* Each inspection has an X25519 key pair. The public key is stored in the clear;
+  the private key is stored only *wrapped*: encrypted with AES-256-GCM under a
+  key derived from a passphrase with Argon2id. The KDF parameters and salt are
+  stored beside each wrapped key (``WrappedKey``) so they can be raised later.
+* A response is sealed with an ephemeral X25519 key (ECIES-style): the shared
+  secret goes through HKDF-SHA256 (salted with both public keys) to a one-time
+  ChaCha20-Poly1305 key. The associated data binds the ciphertext to its
+  inspection id and questionnaire id and version, so a row moved to another
+  inspection or relabelled as another questionnaire fails to open.
+
+Only ``open_private_key`` needs the passphrase, and the unwrapped key lives in
+memory for as long as the caller holds the returned ``Unsealer``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+SEAL_FORMAT = 1
+_RAW = serialization.Encoding.Raw
+_RAW_PUBLIC = serialization.PublicFormat.Raw
+_RAW_PRIVATE = serialization.PrivateFormat.Raw
+_HKDF_INFO = b"survey-app response seal v1"
+
+
+class WrongPassphrase(Exception):
+    """The passphrase (or recovery key) does not open this inspection's key."""
+
+
+class SealBroken(Exception):
+    """A sealed response does not open: tampered, or moved from another inspection."""
+
+
+@dataclass(frozen=True)
+class KdfParameters:
+    memory_kib: int
+    iterations: int
+    lanes: int
+
+    def as_dict(self) -> dict:
+        return {"memory_kib": self.memory_kib, "iterations": self.iterations, "lanes": self.lanes}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> KdfParameters:
+        return cls(int(data["memory_kib"]), int(data["iterations"]), int(data["lanes"]))
+
+
+@dataclass(frozen=True)
+class Wrapped:
+    """A private key wrapped under a passphrase: everything needed to unwrap it but the secret."""
+
+    kdf: str
+    kdf_parameters: dict
+    salt: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
+def response_context(inspection_id: str, questionnaire_id: str, version: int) -> bytes:
+    """Associated data that binds a sealed response to where it belongs."""
+    return json.dumps(
+        {"inspection": inspection_id, "questionnaire": questionnaire_id, "version": int(version)},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+
+
+def _wrap_context(inspection_id: str) -> bytes:
+    return b"survey-app wrapped inspection key v1|" + inspection_id.encode()
+
+
+def _derive(secret: str, salt: bytes, parameters: KdfParameters) -> bytes:
+    return Argon2id(
+        salt=salt,
+        length=32,
+        iterations=parameters.iterations,
+        lanes=parameters.lanes,
+        memory_cost=parameters.memory_kib,
+    ).derive(secret.encode("utf-8"))
+
+
+def generate_key_pair() -> tuple[bytes, bytes]:
+    """Return (private, public) raw 32-byte X25519 keys."""
+    private = X25519PrivateKey.generate()
+    return (
+        private.private_bytes(_RAW, _RAW_PRIVATE, serialization.NoEncryption()),
+        private.public_key().public_bytes(_RAW, _RAW_PUBLIC),
+    )
+
+
+def wrap_private_key(
+    private_key: bytes, secret: str, inspection_id: str, parameters: KdfParameters
+) -> Wrapped:
+    salt = os.urandom(16)
+    nonce = os.urandom(12)
+    key = _derive(secret, salt, parameters)
+    ciphertext = AESGCM(key).encrypt(nonce, private_key, _wrap_context(inspection_id))
+    return Wrapped("argon2id", parameters.as_dict(), salt, nonce, ciphertext)
+
+
+def unwrap_private_key(wrapped: Wrapped, secret: str, inspection_id: str) -> bytes:
+    if wrapped.kdf != "argon2id":
+        raise ValueError(f"unknown key derivation {wrapped.kdf!r}")
+    key = _derive(secret, wrapped.salt, KdfParameters.from_dict(wrapped.kdf_parameters))
+    try:
+        return AESGCM(key).decrypt(wrapped.nonce, wrapped.ciphertext, _wrap_context(inspection_id))
+    except InvalidTag:
+        raise WrongPassphrase("That passphrase does not unlock this inspection.") from None
+
+
+def _stream_key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=ephemeral_public + recipient_public,
+        info=_HKDF_INFO,
+    ).derive(shared)
+
+
+def seal(public_key: bytes, plaintext: bytes, context: bytes) -> bytes:
+    """Encrypt ``plaintext`` so that only the holder of the private key can read it."""
+    recipient = X25519PublicKey.from_public_bytes(public_key)
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes(_RAW, _RAW_PUBLIC)
+    key = _stream_key(ephemeral.exchange(recipient), ephemeral_public, public_key)
+    # The key is used exactly once, so a fixed nonce is safe; a random one costs nothing.
+    nonce = os.urandom(12)
+    return (
+        bytes([SEAL_FORMAT])
+        + ephemeral_public
+        + nonce
+        + ChaCha20Poly1305(key).encrypt(nonce, plaintext, context)
+    )
+
+
+def seal_answers(public_key: bytes, answers: Mapping, context: bytes) -> bytes:
+    """Seal a mapping of answers as canonical JSON."""
+    payload = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return seal(public_key, payload.encode("utf-8"), context)
+
+
+class Unsealer:
+    """Holds an unwrapped private key in memory and opens sealed responses."""
+
+    def __init__(self, private_key: bytes):
+        self._private = X25519PrivateKey.from_private_bytes(private_key)
+        self._public = self._private.public_key().public_bytes(_RAW, _RAW_PUBLIC)
+
+    @property
+    def public_key(self) -> bytes:
+        return self._public
+
+    def open(self, sealed: bytes, context: bytes) -> bytes:
+        if len(sealed) < 1 + 32 + 12 + 16 or sealed[0] != SEAL_FORMAT:
+            raise SealBroken("not a sealed response")
+        ephemeral_public = sealed[1:33]
+        nonce = sealed[33:45]
+        try:
+            shared = self._private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+            key = _stream_key(shared, ephemeral_public, self._public)
+            return ChaCha20Poly1305(key).decrypt(nonce, sealed[45:], context)
+        except (InvalidTag, ValueError):
+            raise SealBroken("sealed response does not open with this inspection's key") from None
+
+    def open_answers(self, sealed: bytes, context: bytes) -> dict:
+        return json.loads(self.open(sealed, context).decode("utf-8"))

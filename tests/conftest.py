@@ -1,0 +1,151 @@
+"""Shared fixtures: an app on a fresh database, a client that checks every page it fetches,
+and helpers to create inspectors, inspections, kiosks and codes.
+
+The database is SQLite in a temporary folder unless ``TEST_DATABASE_URL`` names
+another (CI sets it to PostgreSQL for a second run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from tests import pages
+from tests.helpers import Factory
+
+HERE = Path(__file__).resolve().parent
+TINY_QUESTIONNAIRES = HERE / "questionnaires"
+SHIPPED_QUESTIONNAIRES = HERE.parent / "questionnaires"
+
+# Cheap KDF and password hashing: tests check behaviour, not cost.
+os.environ.setdefault("SURVEY_KDF_MEMORY_KIB", "1024")
+os.environ.setdefault("SURVEY_KDF_ITERATIONS", "1")
+os.environ.setdefault("SURVEY_KDF_LANES", "1")
+os.environ.setdefault("SURVEY_PASSWORD_TIME_COST", "1")
+os.environ.setdefault("SURVEY_PASSWORD_MEMORY_KIB", "1024")
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("SURVEY_PASSPHRASE", None)
+
+from survey_app import create_app  # noqa: E402
+from survey_app.extensions import limiter  # noqa: E402
+from survey_app.models import db  # noqa: E402
+
+
+def database_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL")
+
+
+def is_postgresql() -> bool:
+    return (database_url() or "").startswith("postgresql")
+
+
+def _upgrade(url: str, instance: Path) -> None:
+    app = create_app(_config(url, instance, TINY_QUESTIONNAIRES), instance_path=str(instance))
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _config(url: str, instance: Path, questionnaires: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test secret key, not for use anywhere else",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "QUESTIONNAIRE_DIR": str(questionnaires),
+        "PUBLIC_URL": "https://localhost",
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> str:
+    """A database at the newest migration: a template file on SQLite, a clean schema on PostgreSQL."""
+    instance = tmp_path_factory.mktemp("template")
+    url = database_url()
+    if url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        _upgrade(url, instance)
+        return url
+    template = instance / "template.sqlite3"
+    _upgrade(f"sqlite:///{template}", instance)
+    return str(template)
+
+
+def _fresh_database(migrated_database: str, tmp_path: Path) -> str:
+    if database_url():
+        engine = create_engine(migrated_database)
+        with engine.begin() as connection:
+            tables = connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            ).scalars()
+            names = ", ".join(f'"{name}"' for name in tables)
+            if names:
+                connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        engine.dispose()
+        return migrated_database
+    path = tmp_path / "survey.sqlite3"
+    shutil.copyfile(migrated_database, path)
+    return f"sqlite:///{path}"
+
+
+class CheckedClient(FlaskClient):
+    """A test client that checks every HTML page it receives (see tests/pages.py)."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html" and not kwargs.get("skip_page_check"):
+            pages.check(response.get_data(as_text=True))
+        return response
+
+
+def _make_app(migrated_database, tmp_path, questionnaires):
+    url = _fresh_database(migrated_database, tmp_path)
+    app = create_app(_config(url, tmp_path, questionnaires), instance_path=str(tmp_path))
+    app.test_client_class = CheckedClient
+    limiter.reset()
+    return app
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    """The app on a fresh database, with the tiny test questionnaires.
+
+    No app context is held open: requests made by the test client get their own.
+    Use ``with app.app_context():`` to reach the database directly.
+    """
+    app = _make_app(migrated_database, tmp_path, TINY_QUESTIONNAIRES)
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def shipped_app(migrated_database, tmp_path):
+    """The app with the real questionnaires in ``questionnaires/``."""
+    app = _make_app(migrated_database, tmp_path, SHIPPED_QUESTIONNAIRES)
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
