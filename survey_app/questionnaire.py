@@ -24,10 +24,17 @@ from jsonschema import Draft202012Validator
 DONT_WANT_TO_SAY = "dont_want_to_say"
 CHOICE_TYPES = frozenset({"single", "multiple", "scale", "yes_no", "number_band"})
 RESERVED_IDS = frozenset({"csrf_token", "ballot", "language", DONT_WANT_TO_SAY})
+
+
+def N_(text: str) -> str:
+    """Mark text for the translation catalogue; it is translated where it is shown."""
+    return text
+
+
 # The words for these fixed answers are interface text, translated in the app's catalogue.
-YES_NO_TEXT = {"yes": "Yes", "no": "No"}
+YES_NO_TEXT = {"yes": N_("Yes"), "no": N_("No")}
 YES_NO_SYMBOLS = {"yes": "tick", "no": "cross"}
-DONT_WANT_TO_SAY_TEXT = "I don't want to say"
+DONT_WANT_TO_SAY_TEXT = N_("I don't want to say")
 FILE_PATTERN = "*.v*.yaml"
 
 
