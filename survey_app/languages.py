@@ -18,6 +18,9 @@ LANGUAGES: dict[str, Language] = {
     for language in (
         Language("en", "English", "English"),
         Language("cy", "Cymraeg", "Welsh"),
+        Language("pl", "Polski", "Polish"),
+        Language("ro", "Română", "Romanian"),
+        Language("ar", "العربية", "Arabic", "rtl"),
     )
 }
 
