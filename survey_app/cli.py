@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import access, accounts, inspections, sealing
 from .evidence import report
@@ -176,6 +176,7 @@ def inspections_close(inspection_id: str) -> None:
 @click.argument("inspection_id")
 @click.option("--format", "format_", type=click.Choice(["json"]), default="json", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
 def export(inspection_id: str, format_: str, output: str) -> None:
     """Unlock an inspection and write its evidence (passphrase from SURVEY_PASSPHRASE or prompted)."""
     inspection = _inspection(inspection_id)
@@ -186,7 +187,10 @@ def export(inspection_id: str, format_: str, output: str) -> None:
         db.session.commit()
         raise click.ClickException(str(error)) from None
     evidence = report.build(inspection, unsealer)
-    Path(output).write_text(json.dumps(evidence, ensure_ascii=False, indent=2), encoding="utf-8")
+    try:
+        Path(output).write_text(json.dumps(evidence, ensure_ascii=False, indent=2), encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
     audit(CLI_ACTOR, "export", inspection.id, f"{format_} to {Path(output).name}")
     db.session.commit()
     click.echo(f"Wrote {output}")

@@ -101,6 +101,8 @@ def demo(children: int, staff: int) -> None:
     """Load an establishment, a previous and a current inspection, accounts and responses."""
     if accounts.find(DEMO_EMAIL) is not None:
         click.echo("The demo is already loaded.")
+    elif accounts.find(DEMO_ADMIN) is not None:
+        raise click.ClickException(f"an account for {DEMO_ADMIN} already exists; the demo needs it")
     else:
         created = load_demo(children, staff)
         click.echo(f"Current inspection: {created['current']}")

@@ -62,6 +62,12 @@ class Factory:
         with self.app.app_context():
             return access.create_kiosk_invitation(db.session.get(Inspection, inspection_id))
 
+    def assign(self, inspection_id: str, email: str) -> None:
+        with self.app.app_context():
+            inspection = db.session.get(Inspection, inspection_id)
+            inspection.inspectors.append(accounts.find(email))
+            db.session.commit()
+
     def close(self, inspection_id: str) -> None:
         with self.app.app_context():
             inspections.close_inspection(db.session.get(Inspection, inspection_id))

@@ -30,23 +30,24 @@ def set_language_from_form() -> None:
     session["language"] = language if language in LANGUAGES else "en"
 
 
-def show_questionnaire(template: str, questionnaire: Questionnaire, **context):
+def show_questionnaire(template: str, inspection: Inspection, questionnaire: Questionnaire):
     return render_template(
-        template, questionnaire=questionnaire, answers={}, errors={}, **context
+        template, inspection=inspection, questionnaire=questionnaire, answers={}, errors={}
     )
 
 
-def take_submission(template: str, inspection: Inspection, questionnaire: Questionnaire, ballot: dict, **context):
+def take_submission(template: str, inspection: Inspection, questionnaire: Questionnaire, ballot: dict):
     """Validate and store a submission. Returns a response to show again, or None when stored."""
     checked = check(questionnaire, request.form)
     if not checked.ok:
-        return render_template(
+        page = render_template(
             template,
+            inspection=inspection,
             questionnaire=questionnaire,
             answers=checked.answers,
             errors=checked.errors,
-            **context,
-        ), 400
+        )
+        return page, 400
     try:
         responses.submit(inspection, questionnaire, checked.answers, ballot)
     except responses.AlreadySubmitted:

@@ -88,7 +88,7 @@ def kiosk_questionnaire():
     questionnaire = questionnaire_for(inspection, AUDIENCE)
     template = "kiosk/questionnaire.html"
     if request.method == "GET":
-        return show_questionnaire(template, questionnaire)
+        return show_questionnaire(template, inspection, questionnaire)
     shown_again = take_submission(template, inspection, questionnaire, ballot)
     if shown_again is not None:
         return shown_again

@@ -79,8 +79,8 @@ def staff_questionnaire(inspection_id: str):
     questionnaire = questionnaire_for(inspection, AUDIENCE)
     template = "staff/questionnaire.html"
     if request.method == "GET":
-        return show_questionnaire(template, questionnaire, inspection=inspection)
-    shown_again = take_submission(template, inspection, questionnaire, ballot, inspection=inspection)
+        return show_questionnaire(template, inspection, questionnaire)
+    shown_again = take_submission(template, inspection, questionnaire, ballot)
     if shown_again is not None:
         return shown_again
     language = session.get("language", "en")

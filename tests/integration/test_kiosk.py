@@ -1,0 +1,165 @@
+"""The children's kiosk through the Flask test client."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.models import SealedResponse, db
+from tests.helpers import csrf_token, enrol_kiosk, post_form, sign_in, start_kiosk
+
+pytestmark = pytest.mark.db
+
+MARKER = "MARKER-KIOSK-7c1d"
+
+
+@pytest.fixture
+def inspection_id(factory):
+    return factory.inspection([factory.inspector()])
+
+
+@pytest.fixture
+def kiosk(client, factory, inspection_id):
+    response = enrol_kiosk(client, factory.kiosk_token(inspection_id))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/kiosk")
+    return client
+
+
+def answer_all(client, **answers):
+    assert start_kiosk(client).status_code == 302
+    page = client.get("/kiosk/questionnaire")
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **answers}
+    return client.post("/kiosk/questionnaire", data=data)
+
+
+def stored(app):
+    with app.app_context():
+        return db.session.scalars(select(SealedResponse)).all()
+
+
+def test_a_child_answers_and_the_kiosk_returns_to_a_clean_start(app, kiosk):
+    response = answer_all(kiosk, feel_safe="yes", staff_respect="mostly", anything_else=MARKER)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/kiosk/thanks")
+    thanks = kiosk.get(response.headers["Location"])
+    assert thanks.status_code == 200
+    assert 'http-equiv="refresh"' in thanks.get_data(as_text=True)
+    assert MARKER not in thanks.get_data(as_text=True)
+    assert kiosk.get_cookie("session") is None  # the child's session is gone
+    assert 'Clear-Site-Data' in response.headers
+    # Back to the questionnaire: no ballot any more, so back to the start screen.
+    again = kiosk.get("/kiosk/questionnaire")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/kiosk")
+    rows = stored(app)
+    assert len(rows) == 1
+    assert MARKER.encode() not in rows[0].sealed
+
+
+def test_the_database_file_holds_no_answer_text(app, kiosk):
+    answer_all(kiosk, anything_else=MARKER)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("byte scan of the database file is for SQLite")
+    with app.app_context():
+        db.engine.dispose()
+    path = Path(url.removeprefix("sqlite:///"))
+    for candidate in [path, *path.parent.glob(path.name + "-*")]:
+        assert MARKER.encode() not in candidate.read_bytes()
+
+
+def test_questionnaire_pages_are_not_cached_and_forms_do_not_autofill(kiosk):
+    start_kiosk(kiosk)
+    page = kiosk.get("/kiosk/questionnaire")
+    assert page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert 'autocomplete="off"' in html
+
+
+def test_invalid_answers_are_shown_again_kindly_with_nothing_stored(app, kiosk):
+    response = answer_all(kiosk, feel_safe="perhaps", anything_else=MARKER)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Please look at these answers again" in html
+    assert MARKER in html  # the child's words are still in the page
+    assert stored(app) == []
+
+
+def test_a_double_tap_on_send_is_stored_once(app, kiosk):
+    start_kiosk(kiosk)
+    page = kiosk.get("/kiosk/questionnaire")
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "feel_safe": "yes"}
+    with kiosk.session_transaction() as session:
+        saved = dict(session)
+    assert kiosk.post("/kiosk/questionnaire", data=data).status_code == 302
+    with kiosk.session_transaction() as session:  # replay the same ballot
+        session.update(saved)
+    assert kiosk.post("/kiosk/questionnaire", data=data).status_code == 302
+    assert len(stored(app)) == 1
+
+
+def test_the_talk_to_an_inspector_help_is_on_every_question_screen(kiosk):
+    start_kiosk(kiosk)
+    for url in ("/kiosk/welcome", "/kiosk/questionnaire"):
+        assert "I want to talk to an inspector" in kiosk.get(url).get_data(as_text=True)
+
+
+def test_a_browser_that_is_not_enrolled_cannot_answer(client):
+    for url in ("/kiosk", "/kiosk/questionnaire", "/kiosk/welcome"):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "This tablet is not ready" in response.get_data(as_text=True)
+
+
+def test_an_enrolment_link_works_once(client, factory, inspection_id, app):
+    token = factory.kiosk_token(inspection_id)
+    assert enrol_kiosk(client, token).status_code == 302
+    other = app.test_client()
+    assert enrol_kiosk(other, token).status_code == 410
+
+
+def test_an_unknown_enrolment_link_is_refused(client):
+    assert enrol_kiosk(client, "made-up-token").status_code == 410
+
+
+def test_a_kiosk_cannot_reach_inspector_pages(kiosk):
+    for url in ("/inspector/", "/inspector/sign-in"):
+        response = kiosk.get(url)
+        assert response.status_code == 403
+        assert "Not available on this tablet" in response.get_data(as_text=True)
+
+
+def test_stopping_all_tablets_takes_one_action(app, kiosk, factory, inspection_id):
+    email = factory.inspector(email="lead@example.org")
+    factory.assign(inspection_id, email)
+    inspector = app.test_client()
+    sign_in(inspector, email)
+    url = f"/inspector/inspections/{inspection_id}"
+    assert post_form(inspector, url, url + "/kiosks/revoke").status_code == 302
+    assert kiosk.get("/kiosk").status_code == 403
+
+
+def test_a_closed_inspection_stops_the_kiosk(kiosk, factory, inspection_id):
+    factory.close(inspection_id)
+    response = kiosk.get("/kiosk")
+    assert response.status_code == 403
+
+
+def test_stop_and_clear_wipes_the_session(kiosk):
+    start_kiosk(kiosk)
+    assert kiosk.get_cookie("session") is not None
+    response = post_form(kiosk, "/kiosk/welcome", "/kiosk/reset")
+    assert response.status_code == 302
+    assert kiosk.get("/kiosk/questionnaire").status_code == 302
+
+
+def test_a_welsh_speaking_child_gets_welsh_pages(kiosk):
+    start_kiosk(kiosk, "cy")
+    html = kiosk.get("/kiosk/welcome").get_data(as_text=True)
+    assert '<html lang="cy" dir="ltr">' in html
+
+
+def test_an_arabic_speaking_child_gets_right_to_left_pages(kiosk):
+    start_kiosk(kiosk, "ar")
+    html = kiosk.get("/kiosk/questionnaire").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html

@@ -1,0 +1,121 @@
+"""From a submitted form to validated answers, and from answers to per-question counts."""
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
+
+from survey_app.answers import check
+from survey_app.evidence.aggregate import summarise
+from survey_app.questionnaire import DONT_WANT_TO_SAY, Library
+from survey_app.responses import Opened
+
+LIBRARY = Library.from_directory(Path(__file__).resolve().parents[1] / "questionnaires")
+CHILDREN = LIBRARY.get("tiny-children", 1)
+
+
+def form(**fields):
+    data = MultiDict()
+    for key, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            data.add(key, item)
+    return data
+
+
+def test_everything_may_be_skipped():
+    checked = check(CHILDREN, form())
+    assert checked.ok and checked.answers == {}
+
+
+def test_answers_are_kept_as_given():
+    checked = check(
+        CHILDREN,
+        form(feel_safe="yes", hurt_by_child="yes", hurt_how=["threatened", "hit"], anything_else="  hi  "),
+    )
+    assert checked.ok
+    assert checked.answers == {
+        "feel_safe": "yes",
+        "hurt_by_child": "yes",
+        "hurt_how": ["hit", "threatened"],  # in the questionnaire's order
+        "anything_else": "hi",
+    }
+
+
+def test_a_routed_question_is_dropped_when_its_condition_is_not_met():
+    checked = check(CHILDREN, form(hurt_by_child="no", hurt_how=["hit"]))
+    assert checked.answers == {"hurt_by_child": "no"}
+
+
+def test_unknown_answers_and_overlong_text_are_errors_and_the_answers_are_kept():
+    checked = check(CHILDREN, form(feel_safe="perhaps", anything_else="x" * 501, age_band="over_16"))
+    assert set(checked.errors) == {"feel_safe", "anything_else"}
+    assert checked.answers["age_band"] == "over_16"
+    assert checked.answers["anything_else"] == "x" * 501  # shown again, nothing lost
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([q.id for q in CHILDREN.questions] + ["csrf_token", "other"]),
+        st.lists(st.text(max_size=30), max_size=3),
+    )
+)
+def test_any_form_is_either_accepted_with_known_answers_or_refused(fields):
+    checked = check(CHILDREN, form(**fields))
+    for question_id, answer in checked.answers.items():
+        question = CHILDREN.question(question_id)
+        if checked.ok and question.is_choice:
+            chosen = answer if isinstance(answer, list) else [answer]
+            assert set(chosen) <= set(question.option_ids)
+
+
+def opened(*answers):
+    return [Opened("tiny-children", 1, a) for a in answers]
+
+
+def test_counts_exclude_dont_want_to_say_and_missing_from_percentages():
+    summary = summarise(
+        LIBRARY.get,
+        opened(
+            {"feel_safe": "yes"},
+            {"feel_safe": "yes"},
+            {"feel_safe": "no"},
+            {"feel_safe": DONT_WANT_TO_SAY},
+            {},
+        ),
+    )["tiny-children"]
+    counts = summary.questions["feel_safe"]
+    assert (counts.asked, counts.missing, counts.dont_want_to_say, counts.base) == (5, 1, 1, 3)
+    assert counts.options["yes"] == 2 and counts.positive == 2
+    assert counts.percent(counts.positive) == pytest.approx(200 / 3)
+
+
+def test_a_filtered_question_uses_the_filtered_base():
+    summary = summarise(
+        LIBRARY.get,
+        opened(
+            {"hurt_by_child": "yes", "hurt_how": ["hit", "threatened"]},
+            {"hurt_by_child": "yes"},
+            {"hurt_by_child": "no"},
+            {"hurt_by_child": "no"},
+        ),
+    )["tiny-children"]
+    counts = summary.questions["hurt_how"]
+    assert counts.asked == 2 and counts.missing == 1 and counts.base == 1
+    assert counts.options == {"hit": 1, "threatened": 1}
+
+
+def test_comments_are_kept_apart_in_random_order():
+    comments = [{"anything_else": f"comment {i}"} for i in range(20)]
+    summary = summarise(LIBRARY.get, opened(*comments), random.Random(1))["tiny-children"]
+    kept = summary.questions["anything_else"].comments
+    assert sorted(kept) == sorted(c["anything_else"] for c in comments)
+    assert kept != [c["anything_else"] for c in comments]
+
+
+def test_responses_to_an_unknown_version_are_an_error_not_dropped():
+    with pytest.raises(LookupError):
+        summarise(LIBRARY.get, [Opened("tiny-children", 9, {})])
