@@ -50,7 +50,10 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"), render_as_batch=True
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -86,7 +89,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         headers["X-Frame-Options"] = "DENY"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        headers["Permissions-Policy"] = (
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
         if not request.path.startswith("/static/"):
             # Nothing a respondent or inspector sees may linger in a shared cache or tablet.
             headers["Cache-Control"] = "no-store"

@@ -66,7 +66,9 @@ def create_staff_codes(inspection: Inspection, count: int) -> list[str]:
     codes = []
     for _ in range(count):
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        db.session.add(StaffCode(code_hash=_code_hash(inspection.id, raw), inspection_id=inspection.id))
+        db.session.add(
+            StaffCode(code_hash=_code_hash(inspection.id, raw), inspection_id=inspection.id)
+        )
         codes.append(format_code(raw))
     db.session.commit()
     return codes
@@ -106,7 +108,11 @@ def issue_ballot(inspection_id: str, audience: str) -> None:
 
 def current_ballot(inspection_id: str, audience: str) -> dict | None:
     ballot = session.get("ballot")
-    if not ballot or ballot.get("inspection") != inspection_id or ballot.get("audience") != audience:
+    if (
+        not ballot
+        or ballot.get("inspection") != inspection_id
+        or ballot.get("audience") != audience
+    ):
         return None
     if dt.datetime.fromisoformat(ballot["expires"]) < now():
         return None
@@ -185,7 +191,9 @@ def kiosk_from_cookie(value: str | None) -> Kiosk | None:
 
 def revoke_kiosks(inspection: Inspection) -> int:
     result = db.session.execute(
-        update(Kiosk).where(Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False)).values(revoked=True)
+        update(Kiosk)
+        .where(Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False))
+        .values(revoked=True)
     )
     db.session.commit()
     return result.rowcount

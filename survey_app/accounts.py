@@ -28,7 +28,9 @@ def normalise_email(email: str) -> str:
 
 
 def find(email: str) -> Inspector | None:
-    return db.session.scalars(select(Inspector).where(Inspector.email == normalise_email(email))).first()
+    return db.session.scalars(
+        select(Inspector).where(Inspector.email == normalise_email(email))
+    ).first()
 
 
 def create(email: str, password: str, role: str) -> Inspector:

@@ -187,8 +187,9 @@ def export(inspection_id: str, format_: str, output: str) -> None:
         db.session.commit()
         raise click.ClickException(str(error)) from None
     evidence = report.build(inspection, unsealer)
+    text = json.dumps(evidence, ensure_ascii=False, indent=2)
     try:
-        Path(output).write_text(json.dumps(evidence, ensure_ascii=False, indent=2), encoding="utf-8")
+        Path(output).write_text(text, encoding="utf-8")
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
     audit(CLI_ACTOR, "export", inspection.id, f"{format_} to {Path(output).name}")

@@ -50,7 +50,7 @@ def database_url(instance_path: str) -> str:
     # Heroku-style URLs name the old driver; SQLAlchemy 2 wants psycopg 3 spelled out.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -68,7 +68,9 @@ def settings(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 4 * 60 * 60,
         "WTF_CSRF_TIME_LIMIT": 4 * 60 * 60,
-        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(
+            Path(__file__).resolve().parent.parent / "translations"
+        ),
         "QUESTIONNAIRE_DIR": os.environ.get(
             "SURVEY_QUESTIONNAIRE_DIR",
             str(Path(__file__).resolve().parent.parent / "questionnaires"),

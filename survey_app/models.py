@@ -188,4 +188,6 @@ class AuditEvent(db.Model):
 
 
 def audit(actor: str, action: str, inspection_id: str | None = None, detail: str = "") -> None:
-    db.session.add(AuditEvent(actor=actor, action=action, inspection_id=inspection_id, detail=detail))
+    db.session.add(
+        AuditEvent(actor=actor, action=action, inspection_id=inspection_id, detail=detail)
+    )

@@ -82,7 +82,9 @@ class Question:
             "background": self.background,
             "options": sorted(self.option_ids),
             "positive": sorted(self.positive),
-            "routing": None if self.when is None else [self.when.question, sorted(self.when.answers)],
+            "routing": None
+            if self.when is None
+            else [self.when.question, sorted(self.when.answers)],
         }
 
 
@@ -195,7 +197,9 @@ def parse(text: str, source: str = "<string>") -> Questionnaire:
     def report(path: list, message: str) -> None:
         problems.append(f"{source}:{lines.line(path)}: {_format_path(path)}: {message}")
 
-    schema_errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    schema_errors = sorted(
+        _validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+    )
     for error in schema_errors:
         report(list(error.absolute_path), error.message)
     if problems:
@@ -213,7 +217,9 @@ def _build(data: Mapping, source: str) -> Questionnaire:
     for section in data["sections"]:
         questions = []
         for raw in section["questions"]:
-            options = tuple(Option(o["id"], o["text"], o.get("symbol")) for o in raw.get("options", ()))
+            options = tuple(
+                Option(o["id"], o["text"], o.get("symbol")) for o in raw.get("options", ())
+            )
             if raw["type"] == "yes_no":
                 children = data["audience"] == "children"
                 options = tuple(
@@ -271,11 +277,13 @@ def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
             option_ids = [o["id"] for o in raw_options]
             for o_index, option_id in enumerate(option_ids):
                 if option_ids.index(option_id) != o_index:
-                    report([*here, "options", o_index, "id"], f"option id {option_id!r} is used twice")
+                    report(
+                        [*here, "options", o_index, "id"], f"option id {option_id!r} is used twice"
+                    )
                 if option_id == DONT_WANT_TO_SAY:
                     report(
                         [*here, "options", o_index, "id"],
-                        "\"I don't want to say\" is added to every choice question; do not list it",
+                        '"I don\'t want to say" is added to every choice question; do not list it',
                     )
             if (
                 questionnaire.audience == "children"
@@ -286,7 +294,7 @@ def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
             for answer in sorted(question.positive - set(question.option_ids)):
                 report([*here, "positive"], f"positive answer {answer!r} is not an option")
             if DONT_WANT_TO_SAY in question.positive:
-                report([*here, "positive"], "\"I don't want to say\" cannot be a positive outcome")
+                report([*here, "positive"], '"I don\'t want to say" cannot be a positive outcome')
             if question.when is not None:
                 target = seen.get(question.when.question)
                 if target is None:
@@ -360,7 +368,9 @@ def load_directory(directory: str | Path) -> dict[tuple[str, int], Questionnaire
 
 def _check_pairs(loaded: Mapping[tuple[str, int], Questionnaire], problems: list[str]) -> None:
     """A pair joins questions of two audiences that point at each other."""
-    questions = {(q.id, question.id): (q, question) for q in loaded.values() for question in q.questions}
+    questions = {
+        (q.id, question.id): (q, question) for q in loaded.values() for question in q.questions
+    }
     for questionnaire in loaded.values():
         for question in questionnaire.questions:
             if not question.pair:
@@ -369,13 +379,16 @@ def _check_pairs(loaded: Mapping[tuple[str, int], Questionnaire], problems: list
             other_id, other_question_id = question.pair.split("/", 1)
             target = questions.get((other_id, other_question_id))
             if target is None:
-                problems.append(f"{where}: {question.pair!r} is not a question of another questionnaire")
-            elif target[0].audience == questionnaire.audience:
-                problems.append(f"{where}: {question.pair!r} asks the same audience; pair across audiences")
-            elif target[1].pair != f"{questionnaire.id}/{question.id}":
                 problems.append(
-                    f"{where}: {question.pair!r} must pair back with pair: {questionnaire.id}/{question.id}"
+                    f"{where}: {question.pair!r} is not a question of another questionnaire"
                 )
+            elif target[0].audience == questionnaire.audience:
+                problems.append(
+                    f"{where}: {question.pair!r} asks the same audience; pair across audiences"
+                )
+            elif target[1].pair != f"{questionnaire.id}/{question.id}":
+                back = f"{questionnaire.id}/{question.id}"
+                problems.append(f"{where}: {question.pair!r} must pair back with pair: {back}")
 
 
 class BrokenLibrary:

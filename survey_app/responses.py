@@ -18,7 +18,9 @@ class AlreadySubmitted(Exception):
     """This ballot has already been used to submit a response."""
 
 
-def submit(inspection: Inspection, questionnaire: Questionnaire, answers: dict, ballot: dict) -> None:
+def submit(
+    inspection: Inspection, questionnaire: Questionnaire, answers: dict, ballot: dict
+) -> None:
     """Seal ``answers`` and store them, spending ``ballot``, in one transaction."""
     context = sealing.response_context(inspection.id, questionnaire.id, questionnaire.version)
     sealed = sealing.seal_answers(inspection.public_key, answers, context)
@@ -45,7 +47,7 @@ def counts(inspection: Inspection) -> dict[str, int]:
         .where(SealedResponse.inspection_id == inspection.id)
         .group_by(SealedResponse.questionnaire_id)
     )
-    return {questionnaire_id: total for questionnaire_id, total in rows}
+    return dict(rows.all())
 
 
 def counts_by_audience(inspection: Inspection) -> dict[str, int]:

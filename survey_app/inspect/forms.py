@@ -50,7 +50,10 @@ class NewInspectionForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("Passphrase again"),
-        validators=[InputRequired(), EqualTo("passphrase", message=_l("The passphrases do not match."))],
+        validators=[
+            InputRequired(),
+            EqualTo("passphrase", message=_l("The passphrases do not match.")),
+        ],
     )
 
 

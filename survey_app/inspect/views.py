@@ -118,7 +118,7 @@ def new_inspection():
         )
         audit(current_user.email, "inspection-create", inspection.id)
         db.session.commit()
-        flash(_("Inspection created. Keep the passphrase safe: without it nobody can read the answers."))
+        flash(_("Inspection created. Keep the passphrase safe: only it opens the answers."))
         return redirect(url_for("inspect.inspection", inspection_id=inspection.id))
     status = 400 if form.errors else 200
     return render_template("inspect/new_inspection.html", form=form, establishments=listed), status
@@ -133,7 +133,9 @@ def _visible(inspection_id: str) -> Inspection:
 
 def _overview(inspection: Inspection, status: int = 200, **extra):
     active_kiosks = db.session.scalar(
-        select(db.func.count()).where(Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False))
+        select(db.func.count()).where(
+            Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False)
+        )
     )
     codes = dict(
         db.session.execute(
@@ -164,7 +166,9 @@ def staff_url(inspection: Inspection) -> str:
 
 
 def kiosk_url(token: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("respond.kiosk_enrol", token=token)
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
+        "respond.kiosk_enrol", token=token
+    )
 
 
 @blueprint.get("/inspections/<inspection_id>")
@@ -260,7 +264,10 @@ def evidence(inspection_id: str):
     if refused is not None:
         return refused
     return render_template(
-        "inspect/evidence.html", inspection=inspection, evidence=built, download_form=PassphraseForm()
+        "inspect/evidence.html",
+        inspection=inspection,
+        evidence=built,
+        download_form=PassphraseForm(),
     )
 
 

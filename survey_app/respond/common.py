@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, g, current_app, render_template, request, session
+import contextlib
+
+from flask import abort, current_app, g, render_template, request, session
 
 from .. import responses
 from ..answers import check
@@ -36,7 +38,9 @@ def show_questionnaire(template: str, inspection: Inspection, questionnaire: Que
     )
 
 
-def take_submission(template: str, inspection: Inspection, questionnaire: Questionnaire, ballot: dict):
+def take_submission(
+    template: str, inspection: Inspection, questionnaire: Questionnaire, ballot: dict
+):
     """Validate and store a submission. Returns a response to show again, or None when stored."""
     checked = check(questionnaire, request.form)
     if not checked.ok:
@@ -48,8 +52,8 @@ def take_submission(template: str, inspection: Inspection, questionnaire: Questi
             errors=checked.errors,
         )
         return page, 400
-    try:
+    # A double tap on "Send" raises AlreadySubmitted: the first one was stored, which is all
+    # that matters to the respondent.
+    with contextlib.suppress(responses.AlreadySubmitted):
         responses.submit(inspection, questionnaire, checked.answers, ballot)
-    except responses.AlreadySubmitted:
-        pass  # a double tap on "Send": the first one was stored, which is all that matters
     return None

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from .. import access
 from ..models import Inspection, db
 from . import blueprint
-from .common import questionnaire_for, use_language, set_language_from_form, show_questionnaire, take_submission
+from .common import (
+    questionnaire_for,
+    set_language_from_form,
+    show_questionnaire,
+    take_submission,
+    use_language,
+)
 
 AUDIENCE = "children"
 KIOSK_COOKIE_DAYS = 30

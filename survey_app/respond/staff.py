@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from .. import access
 from ..extensions import limiter

@@ -17,7 +17,7 @@ def test_every_inspector_route_demands_sign_in(app, client):
     for rule in routes:
         if rule.endpoint == "inspect.sign_in":
             continue
-        url = rule.build({name: "x" for name in rule.arguments})[1]
+        url = rule.build(dict.fromkeys(rule.arguments, "x"))[1]
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method)
             assert response.status_code in (302, 400), (method, url, response.status_code)
@@ -36,7 +36,10 @@ def test_sign_in_and_out(client, factory):
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, factory):
     email = factory.inspector()
-    for attempt in (sign_in(client, email, "wrong password!!"), sign_in(client, "nobody@example.org")):
+    for attempt in (
+        sign_in(client, email, "wrong password!!"),
+        sign_in(client, "nobody@example.org"),
+    ):
         assert attempt.status_code == 400
         assert "do not match an account" in attempt.get_data(as_text=True)
 
@@ -44,13 +47,17 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client,
 def test_inspectors_see_only_their_inspections(client, factory):
     mine, theirs = factory.inspector(), factory.inspector()
     my_inspection = factory.inspection([mine])
-    their_inspection = factory.inspection([theirs], establishment=factory.establishment("Other place"))
+    their_inspection = factory.inspection(
+        [theirs], establishment=factory.establishment("Other place")
+    )
     sign_in(client, mine)
     dashboard = client.get("/inspector/").get_data(as_text=True)
     assert my_inspection in dashboard and their_inspection not in dashboard
     assert client.get(f"/inspector/inspections/{my_inspection}").status_code == 200
     assert client.get(f"/inspector/inspections/{their_inspection}").status_code == 404
-    refused = client.post(f"/inspector/inspections/{their_inspection}/evidence.json", data={"passphrase": PASSPHRASE})
+    refused = client.post(
+        f"/inspector/inspections/{their_inspection}/evidence.json", data={"passphrase": PASSPHRASE}
+    )
     assert refused.status_code in (400, 404)
 
 
@@ -58,18 +65,30 @@ def test_an_inspector_creates_an_inspection_with_a_passphrase(app, client, facto
     establishment = factory.establishment()
     sign_in(client, factory.inspector())
     short = post_form(
-        client, "/inspector/inspections/new", establishment=establishment, kind="assurance",
-        passphrase="short", confirm="short",
+        client,
+        "/inspector/inspections/new",
+        establishment=establishment,
+        kind="assurance",
+        passphrase="short",
+        confirm="short",
     )
     assert short.status_code == 400
     mismatch = post_form(
-        client, "/inspector/inspections/new", establishment=establishment, kind="assurance",
-        passphrase=PASSPHRASE, confirm=PASSPHRASE + "x",
+        client,
+        "/inspector/inspections/new",
+        establishment=establishment,
+        kind="assurance",
+        passphrase=PASSPHRASE,
+        confirm=PASSPHRASE + "x",
     )
     assert "do not match" in mismatch.get_data(as_text=True)
     created = post_form(
-        client, "/inspector/inspections/new", establishment=establishment, kind="assurance",
-        passphrase=PASSPHRASE, confirm=PASSPHRASE,
+        client,
+        "/inspector/inspections/new",
+        establishment=establishment,
+        kind="assurance",
+        passphrase=PASSPHRASE,
+        confirm=PASSPHRASE,
     )
     assert created.status_code == 302
     with app.app_context():
@@ -87,7 +106,8 @@ def submit_children(app, factory, inspection_id, answers_list):
         start_kiosk(kiosk)
         page = kiosk.get("/kiosk/questionnaire")
         kiosk.post(
-            "/kiosk/questionnaire", data={"csrf_token": csrf_token(page.get_data(as_text=True)), **answers}
+            "/kiosk/questionnaire",
+            data={"csrf_token": csrf_token(page.get_data(as_text=True)), **answers},
         )
 
 
@@ -95,8 +115,15 @@ def test_unlocking_shows_counts_and_downloads_json(app, client, factory):
     email = factory.inspector()
     inspection_id = factory.inspection([email])
     submit_children(
-        app, factory, inspection_id,
-        [{"feel_safe": "yes"}, {"feel_safe": "yes"}, {"feel_safe": "no"}, {"feel_safe": "dont_want_to_say"}],
+        app,
+        factory,
+        inspection_id,
+        [
+            {"feel_safe": "yes"},
+            {"feel_safe": "yes"},
+            {"feel_safe": "no"},
+            {"feel_safe": "dont_want_to_say"},
+        ],
     )
     sign_in(client, email)
     url = f"/inspector/inspections/{inspection_id}"
@@ -124,12 +151,16 @@ def test_a_wrong_passphrase_is_a_clear_error_that_changes_nothing(app, client, f
     sign_in(client, email)
     url = f"/inspector/inspections/{inspection_id}"
     with app.app_context():
-        before = [(w.salt, w.ciphertext) for w in db.session.get(Inspection, inspection_id).wrapped_keys]
+        before = [
+            (w.salt, w.ciphertext) for w in db.session.get(Inspection, inspection_id).wrapped_keys
+        ]
     refused = post_form(client, url, url + "/evidence", passphrase="not the passphrase")
     assert refused.status_code == 403
     assert "does not unlock this inspection" in refused.get_data(as_text=True)
     with app.app_context():
-        after = [(w.salt, w.ciphertext) for w in db.session.get(Inspection, inspection_id).wrapped_keys]
+        after = [
+            (w.salt, w.ciphertext) for w in db.session.get(Inspection, inspection_id).wrapped_keys
+        ]
         assert "unlock-refused" in db.session.scalars(select(AuditEvent.action)).all()
     assert before == after
 

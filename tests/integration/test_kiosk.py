@@ -47,7 +47,7 @@ def test_a_child_answers_and_the_kiosk_returns_to_a_clean_start(app, kiosk):
     assert 'http-equiv="refresh"' in thanks.get_data(as_text=True)
     assert MARKER not in thanks.get_data(as_text=True)
     assert kiosk.get_cookie("session") is None  # the child's session is gone
-    assert 'Clear-Site-Data' in response.headers
+    assert "Clear-Site-Data" in response.headers
     # Back to the questionnaire: no ballot any more, so back to the start screen.
     again = kiosk.get("/kiosk/questionnaire")
     assert again.status_code == 302 and again.headers["Location"].endswith("/kiosk")

@@ -20,7 +20,9 @@ def test_security_headers_on_every_page(client, url):
 
 def test_forms_without_a_csrf_token_are_refused(client, factory):
     email = factory.inspector()
-    response = client.post("/inspector/sign-in", data={"email": email, "password": "a long test password"})
+    response = client.post(
+        "/inspector/sign-in", data={"email": email, "password": "a long test password"}
+    )
     assert response.status_code == 400
     assert "This page has expired" in response.get_data(as_text=True)
 

@@ -1,7 +1,8 @@
 """The staff journey: one-time codes that admit one response and cannot be traced to it."""
 
 import pytest
-from sqlalchemy import inspect as schema, select
+from sqlalchemy import inspect as schema
+from sqlalchemy import select
 
 from survey_app.models import SealedResponse, SpentBallot, StaffCode, db
 from tests.helpers import csrf_token, post_form
@@ -34,7 +35,9 @@ def test_a_code_admits_one_response(app, client, factory, inspection_id):
     about = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your answers are anonymous" in about
     assert code not in about  # a spent code is never sent back to the browser
-    done = answer(client, inspection_id, children_safe="no", single_staffed="weekly", role_group="frontline")
+    done = answer(
+        client, inspection_id, children_safe="no", single_staffed="weekly", role_group="frontline"
+    )
     assert done.status_code == 302 and "/thanks" in done.headers["Location"]
     assert client.get(done.headers["Location"]).status_code == 200
     with app.app_context():
@@ -54,7 +57,9 @@ def test_a_made_up_code_gets_the_same_kind_message(client, inspection_id):
 
 def test_without_a_code_the_questionnaire_cannot_be_reached(client, inspection_id):
     response = client.get(f"/staff/{inspection_id}/questionnaire")
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/staff/{inspection_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/staff/{inspection_id}"
+    )
 
 
 def test_code_entry_is_rate_limited(client, inspection_id):
@@ -77,7 +82,9 @@ def test_an_unknown_inspection_is_not_found(client):
     assert client.get("/staff/no-such-inspection").status_code == 404
 
 
-def test_nothing_stored_links_a_code_to_the_response_it_admitted(app, client, factory, inspection_id):
+def test_nothing_stored_links_a_code_to_the_response_it_admitted(
+    app, client, factory, inspection_id
+):
     codes = factory.staff_codes(inspection_id, 3)
     for code in codes[:2]:
         staff = app.test_client()
@@ -93,7 +100,9 @@ def test_nothing_stored_links_a_code_to_the_response_it_admitted(app, client, fa
         assert tables["staff_code"] & tables["spent_ballot"] == set()
         # No times at all on codes and ballots; responses carry only the day.
         for name in ("staff_code", "spent_ballot"):
-            assert not any("time" in c or c.endswith("_at") or c.endswith("_on") for c in tables[name])
+            assert not any(
+                "time" in c or c.endswith("_at") or c.endswith("_on") for c in tables[name]
+            )
         spent = db.session.scalars(select(StaffCode.code_hash).where(StaffCode.spent)).all()
         ballots = db.session.scalars(select(SpentBallot.ballot_hash)).all()
         response_ids = db.session.scalars(select(SealedResponse.id)).all()

@@ -33,7 +33,12 @@ def test_everything_may_be_skipped():
 def test_answers_are_kept_as_given():
     checked = check(
         CHILDREN,
-        form(feel_safe="yes", hurt_by_child="yes", hurt_how=["threatened", "hit"], anything_else="  hi  "),
+        form(
+            feel_safe="yes",
+            hurt_by_child="yes",
+            hurt_how=["threatened", "hit"],
+            anything_else="  hi  ",
+        ),
     )
     assert checked.ok
     assert checked.answers == {
@@ -50,7 +55,9 @@ def test_a_routed_question_is_dropped_when_its_condition_is_not_met():
 
 
 def test_unknown_answers_and_overlong_text_are_errors_and_the_answers_are_kept():
-    checked = check(CHILDREN, form(feel_safe="perhaps", anything_else="x" * 501, age_band="over_16"))
+    checked = check(
+        CHILDREN, form(feel_safe="perhaps", anything_else="x" * 501, age_band="over_16")
+    )
     assert set(checked.errors) == {"feel_safe", "anything_else"}
     assert checked.answers["age_band"] == "over_16"
     assert checked.answers["anything_else"] == "x" * 501  # shown again, nothing lost

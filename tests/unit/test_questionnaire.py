@@ -40,7 +40,9 @@ def parse(text, source="sample.v1.yaml"):
 
 def test_shipped_questionnaires_load_with_full_content():
     loaded = qn.load_directory(ROOT / "questionnaires")
-    children = max((q for q in loaded.values() if q.audience == "children"), key=lambda q: q.version)
+    children = max(
+        (q for q in loaded.values() if q.audience == "children"), key=lambda q: q.version
+    )
     staff = max((q for q in loaded.values() if q.audience == "staff"), key=lambda q: q.version)
     assert 40 <= len(children.questions) <= 60
     assert 30 <= len(staff.questions) <= 45
@@ -117,7 +119,7 @@ BROKEN = {
             "        type: single\n        options:\n          - {id: a, text: A}\n"
             "          - {id: dont_want_to_say, text: No}\n",
         ).replace("positive: [yes]", "positive: [a]"),
-        "sample.v1.yaml:14: sections[0].questions[0].options[1].id: \"I don't want to say\" is added",
+        'sample.v1.yaml:14: sections[0].questions[0].options[1].id: "I don\'t want to say" is added',
     ),
     "children's scale without symbols": (
         VALID.replace(
@@ -143,7 +145,9 @@ def test_broken_definitions_are_refused_with_file_line_path_and_problem(name):
     text, expected = BROKEN[name]
     with pytest.raises(qn.DefinitionError) as refused:
         parse(text)
-    assert any(problem.startswith(expected) for problem in refused.value.problems), refused.value.problems
+    assert any(problem.startswith(expected) for problem in refused.value.problems), (
+        refused.value.problems
+    )
 
 
 def test_every_problem_is_reported_at_once():
@@ -159,7 +163,11 @@ def write(directory, name, text):
 
 def test_a_new_version_may_not_change_what_an_existing_id_means(tmp_path):
     write(tmp_path, "sample.v1.yaml", VALID)
-    write(tmp_path, "sample.v2.yaml", VALID.replace("version: 1", "version: 2").replace("[yes]", "[no]"))
+    write(
+        tmp_path,
+        "sample.v2.yaml",
+        VALID.replace("version: 1", "version: 2").replace("[yes]", "[no]"),
+    )
     with pytest.raises(qn.DefinitionError) as refused:
         qn.load_directory(tmp_path)
     assert "sample.v2.yaml:1: safe: changes the meaning of question 'safe' from version 1" in (
@@ -169,7 +177,9 @@ def test_a_new_version_may_not_change_what_an_existing_id_means(tmp_path):
 
 def test_a_new_version_may_reword_and_add_questions(tmp_path):
     write(tmp_path, "sample.v1.yaml", VALID)
-    v2 = VALID.replace("version: 1", "version: 2").replace("Do you feel safe?", "Do you feel safe here?")
+    v2 = VALID.replace("version: 1", "version: 2").replace(
+        "Do you feel safe?", "Do you feel safe here?"
+    )
     v2 += "      - id: food\n        type: yes_no\n        area: daily_life\n        text: Is the food good?\n"
     write(tmp_path, "sample.v2.yaml", v2)
     library = qn.Library.from_directory(tmp_path)
@@ -184,8 +194,14 @@ def test_file_name_must_match_id_and_version(tmp_path):
 
 
 def test_pairs_must_point_at_each_other_across_audiences(tmp_path):
-    write(tmp_path, "sample.v1.yaml", VALID.replace("positive: [yes]", "positive: [yes]\n        pair: staffside/safe"))
-    staff = VALID.replace("id: sample", "id: staffside").replace("audience: children", "audience: staff")
+    write(
+        tmp_path,
+        "sample.v1.yaml",
+        VALID.replace("positive: [yes]", "positive: [yes]\n        pair: staffside/safe"),
+    )
+    staff = VALID.replace("id: sample", "id: staffside").replace(
+        "audience: children", "audience: staff"
+    )
     write(tmp_path, "staffside.v1.yaml", staff)
     with pytest.raises(qn.DefinitionError, match="must pair back with pair: sample/safe"):
         qn.load_directory(tmp_path)
