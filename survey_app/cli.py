@@ -92,6 +92,7 @@ def establishments_create(name: str, type_: str) -> None:
         raise click.ClickException("the name must be 1 to 200 characters")
     establishment = Establishment(name=name, type=type_)
     db.session.add(establishment)
+    audit(CLI_ACTOR, "establishment-create", detail=establishment.name)
     db.session.commit()
     click.echo(establishment.id)
 
@@ -178,7 +179,7 @@ def inspections_close(inspection_id: str) -> None:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
 @with_appcontext
 def export(inspection_id: str, format_: str, output: str) -> None:
-    """Unlock an inspection and write its evidence (passphrase from SURVEY_PASSPHRASE or prompted)."""
+    """Unlock an inspection and write its evidence (passphrase: SURVEY_PASSPHRASE or a prompt)."""
     inspection = _inspection(inspection_id)
     try:
         unsealer = inspections.unlock(inspection, _existing_passphrase())
@@ -210,7 +211,8 @@ def questionnaires_check(directory: str | None) -> None:
     except DefinitionError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
-        raise click.ClickException(f"{len(error.problems)} problems found") from None
+        count = len(error.problems)
+        raise click.ClickException(f"{count} problem{'s' if count != 1 else ''} found") from None
     for questionnaire in sorted(loaded.values(), key=lambda q: q.key):
         click.echo(f"{questionnaire.key}: {len(questionnaire.questions)} questions, valid")
 
@@ -220,4 +222,3 @@ def register_commands(app: Flask) -> None:
 
     for command in (users, establishments, inspections_cli, export, questionnaires_cli, demo):
         app.cli.add_command(command)
-

@@ -19,8 +19,8 @@ from .answers import is_asked
 from .models import Establishment, db
 from .questionnaire import DONT_WANT_TO_SAY, Question, Questionnaire
 
-DEMO_PASSPHRASE = "correct horse battery staple"
-DEMO_PASSWORD = "demo-inspector-password"
+DEMO_PASSPHRASE = "correct horse battery staple"  # noqa: S105 - public demo data
+DEMO_PASSWORD = "demo-inspector-password"  # noqa: S105 - public demo data
 DEMO_EMAIL = "inspector@example.org"
 DEMO_ADMIN = "admin@example.org"
 DEMO_COMMENTS = (

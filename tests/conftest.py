@@ -86,7 +86,9 @@ def _fresh_database(migrated_database: str, tmp_path: Path) -> str:
         engine = create_engine(migrated_database)
         with engine.begin() as connection:
             tables = connection.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
             ).scalars()
             names = ", ".join(f'"{name}"' for name in tables)
             if names:

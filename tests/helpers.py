@@ -37,7 +37,9 @@ class Factory:
     def inspector(self, role: str = "inspector", email: str | None = None) -> str:
         self._count += 1
         with self.app.app_context():
-            return accounts.create(email or f"inspector{self._count}@example.org", PASSWORD, role).email
+            return accounts.create(
+                email or f"inspector{self._count}@example.org", PASSWORD, role
+            ).email
 
     def establishment(self, name: str = "Test Secure Training Centre", type_: str = "stc") -> str:
         with self.app.app_context():
@@ -46,7 +48,9 @@ class Factory:
             db.session.commit()
             return establishment.id
 
-    def inspection(self, inspectors=(), establishment: str | None = None, passphrase: str = PASSPHRASE) -> str:
+    def inspection(
+        self, inspectors=(), establishment: str | None = None, passphrase: str = PASSPHRASE
+    ) -> str:
         establishment = establishment or self.establishment()
         with self.app.app_context():
             assigned = [accounts.find(email) for email in inspectors]

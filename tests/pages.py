@@ -10,7 +10,7 @@ from __future__ import annotations
 import html5lib
 from html5lib.constants import namespaces
 
-XHTML = "{%s}" % namespaces["html"]
+XHTML = "{" + namespaces["html"] + "}"
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
 
@@ -49,7 +49,11 @@ def check(html: str) -> None:
     if not html_element.get("lang"):
         raise PageProblem("<html> needs a lang attribute")
 
-    ids = [element.get("id") for element in elements if isinstance(element.tag, str) and element.get("id")]
+    ids = [
+        element.get("id")
+        for element in elements
+        if isinstance(element.tag, str) and element.get("id")
+    ]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise PageProblem(f"duplicate ids: {', '.join(duplicates)}")
