@@ -85,6 +85,7 @@ def settings(instance_path: str) -> dict:
         "PASSWORD_TIME_COST": _int("SURVEY_PASSWORD_TIME_COST", 3),
         "PASSWORD_MEMORY_KIB": _int("SURVEY_PASSWORD_MEMORY_KIB", 64 * 1024),
         "KIOSK_ENROL_MINUTES": _int("SURVEY_KIOSK_ENROL_MINUTES", 30),
+        "KIOSK_RETURN_SECONDS": _int("SURVEY_KIOSK_RETURN_SECONDS", 20),
         "BALLOT_HOURS": _int("SURVEY_BALLOT_HOURS", 4),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,

@@ -19,6 +19,7 @@ from tests import pages
 from tests.helpers import Factory
 
 HERE = Path(__file__).resolve().parent
+ROOT_DIR = HERE.parent
 TINY_QUESTIONNAIRES = HERE / "questionnaires"
 SHIPPED_QUESTIONNAIRES = HERE.parent / "questionnaires"
 

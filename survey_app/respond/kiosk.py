@@ -117,7 +117,9 @@ def kiosk_questionnaire():
 def kiosk_thanks():
     _enrolled_inspection()
     use_language(request.args.get("lang"))
-    return render_template("kiosk/thanks.html", return_after=20)
+    return render_template(
+        "kiosk/thanks.html", return_after=current_app.config["KIOSK_RETURN_SECONDS"]
+    )
 
 
 @blueprint.post("/kiosk/reset")

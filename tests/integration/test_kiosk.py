@@ -44,7 +44,7 @@ def test_a_child_answers_and_the_kiosk_returns_to_a_clean_start(app, kiosk):
     assert response.headers["Location"].startswith("/kiosk/thanks")
     thanks = kiosk.get(response.headers["Location"])
     assert thanks.status_code == 200
-    assert 'http-equiv="refresh"' in thanks.get_data(as_text=True)
+    assert 'data-return-to="/kiosk"' in thanks.get_data(as_text=True)
     assert MARKER not in thanks.get_data(as_text=True)
     assert kiosk.get_cookie("session") is None  # the child's session is gone
     assert "Clear-Site-Data" in response.headers
