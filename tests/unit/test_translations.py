@@ -22,7 +22,16 @@ def message_ids(path: Path) -> set:
 def test_the_translation_template_is_up_to_date(tmp_path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", *EXTRACT, "-o", str(fresh), "."],
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            *EXTRACT,
+            "-o",
+            str(fresh),
+            ".",
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,
