@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
 from flask import Flask, g, render_template, request, session
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .extensions import limiter, login_manager
@@ -18,6 +24,7 @@ from .questionnaire import BrokenLibrary, DefinitionError, Library
 
 csrf = CSRFProtect()
 babel = Babel()
+compress = Compress()  # questionnaire pages: ~120 KB of HTML, ~10 KB sent
 migrate = Migrate()
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -47,8 +54,16 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.config.update(config.settings(app.instance_path))
     if overrides:
         app.config.update(overrides)
+    if config.is_production():
+        reason = config.production_problem() or ("debug is on" if app.debug else None)
+        if reason:
+            raise config.UnsafeSettings(reason)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     db.init_app(app)
+    _tune_sqlite(app)
     migrate.init_app(
         app,
         db,
@@ -56,6 +71,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         render_as_batch=True,
     )
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -104,6 +120,18 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     def csrf_failed(error):
         return render_template("errors/expired.html"), 400
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error):
+        """The database is down or busy: a kind page that keeps what was sent, never a 500."""
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        app.logger.warning("database unavailable: %s", type(error).__name__)
+        fields = list(request.form.items(multi=True)) if request.method == "POST" else []
+        page = render_template("errors/unavailable.html", fields=fields, action=request.path)
+        return page, 503, {"Retry-After": "5"}
+
     @app.errorhandler(404)
     def not_found(error):
         return render_template("errors/not_found.html"), 404
@@ -118,12 +146,35 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     @app.get("/health")
     def health():
-        db.session.execute(db.text("SELECT 1"))
+        try:
+            db.session.execute(db.text("SELECT 1"))
+        except SQLAlchemyError:
+            db.session.rollback()
+            app.logger.warning("health check: the database does not answer")
+            return {"status": "database unavailable"}, 503
         return {"status": "ok"}
 
     return app
 
 
+def _sqlite_pragmas(connection, record) -> None:
+    """WAL lets readers and one writer work at once; FULL makes every commit survive power loss."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _tune_sqlite(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+
 def _quiet_request_logging() -> None:
     """Werkzeug's development access log prints client addresses; keep it to errors."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Flask-Limiter names the client's address when a limit is hit (at INFO): never log it.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)

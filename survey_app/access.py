@@ -1,17 +1,30 @@
 """Who may submit: enrolled kiosks, one-time staff codes, and single-use ballots.
 
-Staff codes and the responses they admit can never be joined, by construction:
+Staff codes and the responses they admit can never be joined, by construction
+(the full argument, with its limits, is in ``docs/staff-codes.md``):
 
-1. A code is stored only as a keyed hash (HMAC-SHA256 under a key derived from
-   the app's secret), with a ``spent`` flag and no time.
-2. Entering a valid code flips ``spent`` in its own transaction and hands the
+1. A code is 12 characters from a 29-letter alphabet with no look-alikes (about
+   58 bits), stored only as a keyed hash (HMAC-SHA256 under a key derived from the
+   app's secret), with no time. Codes made together are written in the order of
+   their hashes, not the order on the printed sheet, and the inspection keeps only
+   a count of how many were made (``Inspection.staff_codes_issued``).
+2. Entering a valid code **deletes** its row in its own transaction and hands the
    browser a *ballot*: a fresh random nonce, kept only in the signed session
-   cookie. Nothing in the database links the code to the ballot.
+   cookie. Nothing in the database links the code to the ballot. Deleting, rather
+   than marking the row spent, matters on PostgreSQL: an UPDATE writes a new row
+   version at the end of the table, so the physical position (``ctid``) and the
+   transaction id (``xmin``) of spent codes would follow the order they were used
+   in, and could be lined up with the order of responses. A deleted row leaves no
+   visible version at all, and a spent code looks exactly like one never issued.
+   On SQLite the deleted bytes are overwritten (``PRAGMA secure_delete``).
 3. Submitting the questionnaire spends the ballot: the hash of its nonce goes
    into ``spent_ballot`` (so the same ballot cannot submit twice) in the same
    transaction that stores the sealed response. The ballot hash is unrelated to
    the code hash, neither table has times, and every table involved has random
    keys and no insertion order on SQLite (``WITHOUT ROWID``).
+
+Codes have no expiry of their own: they work while the inspection is open, and
+closing it stops them all. A ballot lasts ``BALLOT_HOURS`` after the code is entered.
 
 A children's kiosk gets a ballot the same way when a child presses "Start", so a
 double-tapped "Send" is stored once.
@@ -26,7 +39,7 @@ import secrets
 
 from flask import current_app, session
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .models import Inspection, Kiosk, KioskInvitation, SpentBallot, StaffCode, db, now
@@ -61,35 +74,57 @@ def _code_hash(inspection_id: str, code: str) -> str:
     return _keyed_hash("staff-code", f"{inspection_id}:{normalise_code(code)}")
 
 
-def create_staff_codes(inspection: Inspection, count: int) -> list[str]:
-    """Create ``count`` new one-time codes; the plain codes are returned and never stored."""
-    codes = []
-    for _ in range(count):
+def create_staff_codes(inspection: Inspection, count: int, commit: bool = True) -> list[str]:
+    """Create ``count`` new one-time codes; the plain codes are returned and never stored.
+
+    With ``commit=False`` the caller commits once the codes are safely on a sheet, so a
+    sheet that fails to render leaves no codes nobody can see.
+    """
+    hashes: dict[str, str] = {}
+    while len(hashes) < count:
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        db.session.add(
-            StaffCode(code_hash=_code_hash(inspection.id, raw), inspection_id=inspection.id)
-        )
-        codes.append(format_code(raw))
-    db.session.commit()
-    return codes
+        hashes[raw] = _code_hash(inspection.id, raw)
+    # Rows go in by hash, so their physical order says nothing about a slip's place on the sheet.
+    db.session.add_all(
+        StaffCode(code_hash=code_hash, inspection_id=inspection.id)
+        for code_hash in sorted(hashes.values())
+    )
+    db.session.execute(
+        update(Inspection)
+        .where(Inspection.id == inspection.id)
+        .values(staff_codes_issued=Inspection.staff_codes_issued + count)
+    )
+    if commit:
+        db.session.commit()
+    return [format_code(raw) for raw in hashes]
 
 
 def spend_staff_code(inspection: Inspection, typed: str) -> bool:
-    """Mark the code spent if it is valid and unspent. True when it admitted someone."""
+    """Delete the code if it is valid and unspent. True when it admitted someone.
+
+    Used, unknown and mistyped codes all give False: once deleted, a used code is
+    indistinguishable from one that never existed.
+    """
     code = normalise_code(typed)
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         return False
+    if db.engine.dialect.name == "sqlite":
+        # Overwrite the deleted row's bytes in the file instead of leaving them in a free slot.
+        db.session.execute(text("PRAGMA secure_delete = ON"))
     result = db.session.execute(
-        update(StaffCode)
-        .where(
+        delete(StaffCode).where(
             StaffCode.code_hash == _code_hash(inspection.id, code),
             StaffCode.inspection_id == inspection.id,
-            StaffCode.spent.is_(False),
         )
-        .values(spent=True)
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def unspent_staff_codes(inspection: Inspection) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(StaffCode).where(StaffCode.inspection_id == inspection.id)
+    )
 
 
 # --- ballots ---------------------------------------------------------------------------------

@@ -6,17 +6,14 @@ non-zero with a one-line message on bad input, never with a traceback.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
-from . import access, accounts, inspections, sealing
-from .evidence import report
+from . import access, accounts, inspections
 from .models import ESTABLISHMENT_TYPES, INSPECTION_KINDS, Establishment, Inspection, audit, db
 from .questionnaire import DefinitionError, load_directory
 
@@ -103,15 +100,20 @@ inspections_cli = AppGroup("inspections", help="Create and run inspections.")
 @inspections_cli.command("create")
 @click.argument("establishment_id")
 @click.option("--kind", type=click.Choice(INSPECTION_KINDS), required=True)
-def inspections_create(establishment_id: str, kind: str) -> None:
+@click.option("--recovery-key", is_flag=True, help="Also make a recovery key, printed once.")
+def inspections_create(establishment_id: str, kind: str, recovery_key: bool) -> None:
     """Create an inspection (passphrase from SURVEY_PASSPHRASE or prompted twice); print its id."""
     establishment = db.session.get(Establishment, establishment_id)
     if establishment is None:
         raise click.ClickException(f"no establishment with id {establishment_id}")
-    inspection = inspections.create_inspection(establishment, kind, _new_passphrase())
-    audit(CLI_ACTOR, "inspection-create", inspection.id)
+    inspection, recovery = inspections.create_inspection_with_recovery_key(
+        establishment, kind, _new_passphrase(), recovery=recovery_key
+    )
+    audit(CLI_ACTOR, "inspection-create", inspection.id, "with a recovery key" if recovery else "")
     db.session.commit()
     click.echo(inspection.id)
+    if recovery:
+        click.echo(f"Recovery key (shown once, keep it apart from the passphrase): {recovery}")
 
 
 @inspections_cli.command("assign")
@@ -147,16 +149,35 @@ def inspections_kiosk_url(inspection_id: str) -> None:
 @inspections_cli.command("staff-codes")
 @click.argument("inspection_id")
 @click.option("--count", type=click.IntRange(1, 10000), required=True)
-def inspections_staff_codes(inspection_id: str, count: int) -> None:
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the printable sheet of slips (PDF) to this file.",
+)
+@click.option("--code-in-qr", is_flag=True, help="Put each slip's code in its QR code.")
+def inspections_staff_codes(
+    inspection_id: str, count: int, pdf_path: str | None, code_in_qr: bool
+) -> None:
     """Print the staff URL, then COUNT new one-time codes, one per line."""
+    from . import code_sheets
     from .inspect.views import staff_url
 
     inspection = _open_inspection(inspection_id)
-    codes = access.create_staff_codes(inspection, count)
+    codes = access.create_staff_codes(inspection, count, commit=False)
     audit(CLI_ACTOR, "staff-codes", inspection.id, f"{count} codes")
-    db.session.commit()
     with current_app.test_request_context():
-        click.echo(staff_url(inspection))
+        url = staff_url(inspection)
+        if pdf_path:
+            sheet = code_sheets.CodeSheet(url, tuple(codes), code_in_qr)
+            try:
+                with open(pdf_path, "wb") as out:
+                    out.write(code_sheets.render_pdf(inspection, sheet))
+            except OSError as error:
+                db.session.rollback()
+                raise click.ClickException(f"cannot write {pdf_path}: {error.strerror}") from None
+    db.session.commit()
+    click.echo(url)
     for code in codes:
         click.echo(code)
 
@@ -171,31 +192,6 @@ def inspections_close(inspection_id: str) -> None:
     audit(CLI_ACTOR, "inspection-close", inspection.id)
     db.session.commit()
     click.echo(f"Closed inspection {inspection.id}")
-
-
-@click.command("export")
-@click.argument("inspection_id")
-@click.option("--format", "format_", type=click.Choice(["json"]), default="json", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-@with_appcontext
-def export(inspection_id: str, format_: str, output: str) -> None:
-    """Unlock an inspection and write its evidence (passphrase: SURVEY_PASSPHRASE or a prompt)."""
-    inspection = _inspection(inspection_id)
-    try:
-        unsealer = inspections.unlock(inspection, _existing_passphrase())
-    except sealing.WrongPassphrase as error:
-        audit(CLI_ACTOR, "unlock-refused", inspection.id, f"export {format_}")
-        db.session.commit()
-        raise click.ClickException(str(error)) from None
-    evidence = report.build(inspection, unsealer)
-    text = json.dumps(evidence, ensure_ascii=False, indent=2)
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
-    audit(CLI_ACTOR, "export", inspection.id, f"{format_} to {Path(output).name}")
-    db.session.commit()
-    click.echo(f"Wrote {output}")
 
 
 questionnaires_cli = AppGroup("questionnaires", help="Questionnaire definitions.")
@@ -218,7 +214,21 @@ def questionnaires_check(directory: str | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .backup import backup_command
     from .demo import demo
 
-    for command in (users, establishments, inspections_cli, export, questionnaires_cli, demo):
+    for command in (users, establishments, inspections_cli, questionnaires_cli, demo):
         app.cli.add_command(command)
+    from . import evidence_cli
+
+    for command in evidence_cli.INSPECTION_COMMANDS:
+        inspections_cli.add_command(command)
+    for command in evidence_cli.TOP_LEVEL_COMMANDS:
+        app.cli.add_command(command)
+    from .keys_cli import INSPECTION_COMMANDS, TOP_LEVEL_COMMANDS
+
+    for command in INSPECTION_COMMANDS:
+        inspections_cli.add_command(command)
+    for command in TOP_LEVEL_COMMANDS:
+        app.cli.add_command(command)
+    app.cli.add_command(backup_command)

@@ -54,13 +54,69 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+# The weakest Argon2id cost production accepts for inspection passphrases (OWASP minimum).
+MINIMUM_KDF_MEMORY_KIB = 19 * 1024
+
+
+class UnsafeSettings(RuntimeError):
+    """Production mode refuses to start; the message is the one-line reason."""
+
+
+def is_production(environ=os.environ) -> bool:
+    """Production mode: ``SURVEY_ENV=production`` (gunicorn.conf.py makes it the default)."""
+    return environ.get("SURVEY_ENV", "development").strip().lower() == "production"
+
+
+def production_problem(environ=os.environ) -> str | None:
+    """The first reason these settings are unsafe to serve real respondents, or None.
+
+    Laptop mode (docs/deployment.md) is the one place plain HTTP is allowed: the SQLite
+    default on one machine with ``SURVEY_INSECURE_HTTP`` on, serving tablets on a local
+    network.
+    """
+    database = environ.get("DATABASE_URL") or "sqlite"
+    on_sqlite = database.startswith("sqlite")
+    insecure_http = _flag_in(environ, "SURVEY_INSECURE_HTTP")
+    public_url = environ.get("SURVEY_PUBLIC_URL", "")
+    if len(environ.get("SURVEY_SECRET_KEY", "")) < 32:
+        return "SURVEY_SECRET_KEY must be set to at least 32 random characters"
+    if _flag_in(environ, "FLASK_DEBUG"):
+        return "FLASK_DEBUG is on: the debugger runs code sent by anyone who reaches it"
+    if insecure_http and not on_sqlite:
+        return "SURVEY_INSECURE_HTTP is only for the laptop mode on SQLite; serve over HTTPS"
+    if not public_url:
+        return "SURVEY_PUBLIC_URL must be set to the address respondents use"
+    if not insecure_http and not public_url.startswith("https://"):
+        return "SURVEY_PUBLIC_URL must start with https:// (or use the laptop mode on SQLite)"
+    if not on_sqlite and not environ.get("REDIS_URL"):
+        return "REDIS_URL must be set so every server shares the same rate limits"
+    if _int_in(environ, "SURVEY_KDF_MEMORY_KIB", 64 * 1024) < MINIMUM_KDF_MEMORY_KIB:
+        return f"SURVEY_KDF_MEMORY_KIB must be at least {MINIMUM_KDF_MEMORY_KIB}"
+    return None
+
+
+def _flag_in(environ, name: str) -> bool:
+    return (environ.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int_in(environ, name: str, default: int) -> int:
+    value = environ.get(name)
+    try:
+        return default if value in (None, "") else int(value)
+    except ValueError:
+        return 0
+
+
 def settings(instance_path: str) -> dict:
     """All settings as a dict for ``app.config.update``."""
     redis_url = os.environ.get("REDIS_URL")
     return {
         "SECRET_KEY": load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error in a log never shows the values it was writing.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Behind a load balancer: how many proxies set X-Forwarded-For/-Proto (0 = none).
+        "PROXY_COUNT": _int("SURVEY_PROXY_COUNT", 0),
         # Cookies are Secure unless the operator runs the documented plain-HTTP
         # laptop mode (tablets on a local network without TLS).
         "SESSION_COOKIE_SECURE": not _flag("SURVEY_INSECURE_HTTP", False),
@@ -86,6 +142,10 @@ def settings(instance_path: str) -> dict:
         "PASSWORD_MEMORY_KIB": _int("SURVEY_PASSWORD_MEMORY_KIB", 64 * 1024),
         "KIOSK_ENROL_MINUTES": _int("SURVEY_KIOSK_ENROL_MINUTES", 30),
         "KIOSK_RETURN_SECONDS": _int("SURVEY_KIOSK_RETURN_SECONDS", 20),
+        # A kiosk asks "Are you still there?" after this long without a touch or key press,
+        # then wipes the page after the countdown (WCAG 2.2.1: at least 20 seconds to answer).
+        "KIOSK_IDLE_SECONDS": _int("SURVEY_KIOSK_IDLE_SECONDS", 180),
+        "KIOSK_IDLE_COUNTDOWN_SECONDS": _int("SURVEY_KIOSK_IDLE_COUNTDOWN_SECONDS", 60),
         "BALLOT_HOURS": _int("SURVEY_BALLOT_HOURS", 4),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
@@ -95,4 +155,14 @@ def settings(instance_path: str) -> dict:
         ),
         "SIGN_IN_LIMIT": os.environ.get("SURVEY_SIGN_IN_LIMIT", "10 per minute"),
         "MINIMUM_PASSPHRASE_LENGTH": _int("SURVEY_MINIMUM_PASSPHRASE_LENGTH", 12),
+        # Days after an inspection's evidence is finalised before `purge` deletes its raw
+        # sealed responses (the aggregate evidence is kept).
+        "RETENTION_DAYS": _int("SURVEY_RETENTION_DAYS", 180),
+        # Evidence (docs/evidence-json.md): significance test ("auto" = chi-square, or
+        # Fisher's exact test when an expected count is below 5), its two-sided threshold,
+        # and the disclosure threshold below which breakdown cells are hidden.
+        "EVIDENCE_TEST": os.environ.get("SURVEY_EVIDENCE_TEST", "auto"),
+        "EVIDENCE_SIGNIFICANCE": float(os.environ.get("SURVEY_EVIDENCE_SIGNIFICANCE") or 0.01),
+        "DISCLOSURE_THRESHOLD": _int("SURVEY_DISCLOSURE_THRESHOLD", 5),
+        "SAFEGUARDING_PHRASES_DIR": os.environ.get("SURVEY_SAFEGUARDING_PHRASES_DIR") or None,
     }

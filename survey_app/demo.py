@@ -2,7 +2,9 @@
 
 Synthetic answers follow each question's routing. The previous inspection's
 answers lean negative and the current one's lean positive, so comparisons
-have something to show. Nothing here resembles a real child or member of staff.
+have something to show; the previous and comparator inspections are finalised,
+so their counts are published for the comparisons. Nothing here resembles a
+real child or member of staff.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from flask.cli import with_appcontext
 
 from . import accounts, inspections, responses
 from .answers import is_asked
+from .evidence import report
 from .models import Establishment, db
 from .questionnaire import DONT_WANT_TO_SAY, Question, Questionnaire
 
-DEMO_PASSPHRASE = "correct horse battery staple"  # noqa: S105 - public demo data
-DEMO_PASSWORD = "demo-inspector-password"  # noqa: S105 - public demo data
+DEMO_PASSPHRASE = "correct horse battery staple"  # noqa: S105  # nosec B105 - public demo data
+DEMO_PASSWORD = "demo-inspector-password"  # noqa: S105  # nosec B105 - public demo data
 DEMO_EMAIL = "inspector@example.org"
 DEMO_ADMIN = "admin@example.org"
 DEMO_COMMENTS = (
@@ -30,6 +33,7 @@ DEMO_COMMENTS = (
     "Education is boring, we do the same worksheets.",
     "My keyworker helps me a lot.",
     "Sometimes we are stuck in our rooms all evening because of staff shortages.",
+    "I want to talk to someone about what happened on the unit last week.",
 )
 
 
@@ -45,6 +49,15 @@ def synthetic_answers(questionnaire: Questionnaire, rng: random.Random, lean: fl
     return answers
 
 
+#: Realistic group sizes for background questions (unlisted answers weigh 1).
+DEMO_WEIGHTS = {
+    "role_group": {"frontline_care": 6, "manager": 2, "senior_leader": 1},
+    "age_band": {"age_15_to_16": 3, "age_17_or_older": 2},
+    "gender": {"boy": 8},
+    "been_in_care": {"yes": 2},
+}
+
+
 def _answer(question: Question, rng: random.Random, lean: float):
     if question.type == "text":
         return rng.choice(DEMO_COMMENTS) if rng.random() < 0.3 else None
@@ -58,12 +71,13 @@ def _answer(question: Question, rng: random.Random, lean: float):
         return chosen or [rng.choice(real)]
     if positive and other:
         return rng.choice(positive if rng.random() < lean else other)
-    return rng.choice(real)
+    weights = DEMO_WEIGHTS.get(question.id, {})
+    return rng.choices(real, weights=[weights.get(option, 1) for option in real])[0]
 
 
 def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> dict:
     """Create the demo establishment, inspections, accounts and sealed responses."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    rng = random.Random(seed)  # noqa: S311  # nosec B311 - synthetic data, not security
     library = current_app.extensions["questionnaires"]
     inspector = accounts.create(DEMO_EMAIL, DEMO_PASSWORD, "inspector")
     accounts.create(DEMO_ADMIN, DEMO_PASSWORD, "admin")
@@ -88,6 +102,9 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
                 )
         if closed:
             inspections.close_inspection(inspection)
+            # Finalised, as a real earlier inspection would be, so the current one has
+            # something to compare with.
+            report.finalise(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
         created[label] = inspection.id
     db.session.commit()
     return created

@@ -1,74 +1,86 @@
-"""Inspections: creating them with their keys, unlocking, closing, and who may see them."""
+"""Inspections: creating them with their keys, unlocking, closing, and who may see them.
+
+Which secret opens an inspection's key, and changing it, is ``survey_app.keys``; how
+closing hides the order responses arrived in is ``survey_app.at_rest``.
+"""
 
 from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from . import sealing
-from .models import Establishment, Inspection, Inspector, WrappedKey, db, today
+from . import at_rest, keys, sealing
+from .models import Establishment, Inspection, Inspector, db, today
 
-
-class PassphraseTooShort(ValueError):
-    pass
-
-
-def kdf_parameters() -> sealing.KdfParameters:
-    config = current_app.config
-    return sealing.KdfParameters(
-        memory_kib=config["KDF_MEMORY_KIB"],
-        iterations=config["KDF_ITERATIONS"],
-        lanes=config["KDF_LANES"],
-    )
+PassphraseTooShort = keys.PassphraseTooShort
+kdf_parameters = keys.kdf_parameters
+check_passphrase = keys.check_passphrase
 
 
-def check_passphrase(passphrase: str) -> None:
-    minimum = current_app.config["MINIMUM_PASSPHRASE_LENGTH"]
-    if len(passphrase) < minimum:
-        raise PassphraseTooShort(f"The passphrase must be at least {minimum} characters long.")
+def create_inspection_with_recovery_key(
+    establishment: Establishment,
+    kind: str,
+    passphrase: str,
+    inspectors: list[Inspector] = (),
+    recovery: bool = True,
+) -> tuple[Inspection, str | None]:
+    """Create an inspection with a fresh key pair whose private half only the passphrase opens.
+
+    With ``recovery``, the key is also wrapped under a new recovery key, returned here to be
+    shown once and never stored.
+    """
+    check_passphrase(passphrase)
+    private_key, public_key = sealing.generate_key_pair()
+    inspection = Inspection(establishment=establishment, kind=kind, public_key=public_key)
+    db.session.add(inspection)
+    db.session.flush()  # assigns the id that the wrapped keys are bound to
+    recovery_key = keys.set_up(inspection, private_key, passphrase, recovery)
+    inspection.inspectors.extend(inspectors)
+    db.session.commit()
+    return inspection, recovery_key
 
 
 def create_inspection(
     establishment: Establishment, kind: str, passphrase: str, inspectors: list[Inspector] = ()
 ) -> Inspection:
-    """Create an inspection with a fresh key pair whose private half only the passphrase opens."""
-    check_passphrase(passphrase)
-    private_key, public_key = sealing.generate_key_pair()
-    inspection = Inspection(establishment=establishment, kind=kind, public_key=public_key)
-    db.session.add(inspection)
-    db.session.flush()  # assigns the id that the wrapped key is bound to
-    wrapped = sealing.wrap_private_key(private_key, passphrase, inspection.id, kdf_parameters())
-    inspection.wrapped_keys.append(
-        WrappedKey(
-            purpose="passphrase",
-            kdf=wrapped.kdf,
-            kdf_parameters=wrapped.kdf_parameters,
-            salt=wrapped.salt,
-            nonce=wrapped.nonce,
-            ciphertext=wrapped.ciphertext,
-        )
+    """Create an inspection whose key only the passphrase opens (no recovery key)."""
+    inspection, _ = create_inspection_with_recovery_key(
+        establishment, kind, passphrase, inspectors, recovery=False
     )
-    inspection.inspectors.extend(inspectors)
-    db.session.commit()
     return inspection
 
 
-def unlock(inspection: Inspection, passphrase: str) -> sealing.Unsealer:
-    """Open the inspection's private key for the work at hand; raises WrongPassphrase."""
-    for stored in inspection.wrapped_keys:
-        if stored.purpose != "passphrase":
-            continue
-        wrapped = sealing.Wrapped(
-            stored.kdf, stored.kdf_parameters, stored.salt, stored.nonce, stored.ciphertext
-        )
-        return sealing.Unsealer(sealing.unwrap_private_key(wrapped, passphrase, inspection.id))
-    raise sealing.WrongPassphrase("This inspection has no passphrase key.")
+def unlock(
+    inspection: Inspection, secret: str, inspector: Inspector | None = None
+) -> sealing.Unsealer:
+    """Open the inspection's private key for the work at hand; raises WrongPassphrase.
+
+    ``secret`` is the inspection passphrase, or ``inspector``'s own password when they have
+    been given access (``keys.grant``). The one unlock used by every page and command.
+    """
+    return keys.open_key(inspection, secret, inspector).unsealer
 
 
 def close_inspection(inspection: Inspection) -> None:
     inspection.status = "closed"
     inspection.closed_on = today()
     db.session.commit()
+    forget_arrival_order()
+
+
+def forget_arrival_order() -> bool:
+    """Rewrite respondent tables in random-key order; a failure is logged, never fatal."""
+    try:
+        at_rest.forget_arrival_order()
+    except SQLAlchemyError as error:
+        current_app.logger.warning(
+            "could not rewrite respondent tables in key order (%s); "
+            "run `flask --app wsgi forget-order` later",
+            type(error).__name__,
+        )
+        return False
+    return True
 
 
 def visible_inspections(inspector: Inspector) -> list[Inspection]:

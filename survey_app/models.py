@@ -90,7 +90,10 @@ class Inspection(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     opened_on: Mapped[dt.date] = mapped_column(Date, default=today)
     closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    finalised_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # How many staff codes were made; spent codes are deleted (see survey_app.access).
+    staff_codes_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     establishment: Mapped[Establishment] = relationship(back_populates="inspections")
     inspectors: Mapped[list[Inspector]] = relationship(
@@ -104,13 +107,35 @@ class Inspection(db.Model):
 
 
 class WrappedKey(db.Model):
-    """The inspection's private key, encrypted under a key derived from a secret."""
+    """The inspection's private key, encrypted under a key derived from a secret.
+
+    ``purpose`` says which secret (see ``survey_app.keys``): "passphrase" and
+    "recovery" are Argon2id + AES-GCM wraps; "inspector" is the key sealed to
+    ``inspector_id``'s own public key (``kdf`` "x25519-seal", empty salt and nonce).
+    """
 
     __tablename__ = "wrapped_key"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(32), default="passphrase")
+    inspector_id: Mapped[str | None] = mapped_column(
+        ForeignKey("inspector.id"), nullable=True, index=True
+    )
+    kdf: Mapped[str] = mapped_column(String(16))
+    kdf_parameters: Mapped[dict] = mapped_column(JSON)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InspectorKey(db.Model):
+    """An inspector's own X25519 key pair; the private half wrapped under their password."""
+
+    __tablename__ = "inspector_key"
+
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("inspector.id"), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
     kdf: Mapped[str] = mapped_column(String(16))
     kdf_parameters: Mapped[dict] = mapped_column(JSON)
     salt: Mapped[bytes] = mapped_column(LargeBinary)
@@ -139,10 +164,10 @@ class Kiosk(db.Model):
 
 
 class StaffCode(db.Model):
-    """A one-time staff access code, stored only as a keyed hash.
+    """An unspent one-time staff access code, stored only as a keyed hash.
 
-    Spending a code flips ``spent`` and nothing else: no time, no pointer to the
-    ballot or response it led to (see ``survey_app.access``).
+    Spending a code deletes its row: nothing is left to point at the ballot or
+    response it led to, not even a row version (see ``survey_app.access``).
     """
 
     __tablename__ = "staff_code"
@@ -150,7 +175,6 @@ class StaffCode(db.Model):
 
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
-    spent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SpentBallot(db.Model):
@@ -172,6 +196,38 @@ class SealedResponse(db.Model):
     questionnaire_version: Mapped[int] = mapped_column(Integer)
     received_on: Mapped[dt.date] = mapped_column(Date, default=today)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PublishedCount(db.Model):
+    """Whole-inspection counts for one question, kept in the clear once evidence is finalised.
+
+    Only what an inspectorate publishes: no breakdown by group, no comment.
+    ``options`` maps each answer id to the number who chose it.
+    """
+
+    __tablename__ = "published_count"
+
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    respondents: Mapped[int] = mapped_column(Integer)
+    asked: Mapped[int] = mapped_column(Integer)
+    missing: Mapped[int] = mapped_column(Integer)
+    dont_want_to_say: Mapped[int] = mapped_column(Integer)
+    positive: Mapped[int] = mapped_column(Integer)
+    options: Mapped[dict] = mapped_column(JSON)
+
+
+class SafeguardingReferral(db.Model):
+    """A flagged comment passed to the safeguarding lead; refers to it by a keyed hash only."""
+
+    __tablename__ = "safeguarding_referral"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
+    comment_ref: Mapped[str] = mapped_column(String(64))
+    referred_by: Mapped[str] = mapped_column(String(254))
+    referred_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
 
 
 class AuditEvent(db.Model):

@@ -185,7 +185,8 @@ def parse(text: str, source: str = "<string>") -> Questionnaire:
     """Parse and validate one definition; raise DefinitionError listing every problem."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        # _Loader is a SafeLoader subclass: it builds plain data only.
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1

@@ -22,6 +22,17 @@ def submit(
     inspection: Inspection, questionnaire: Questionnaire, answers: dict, ballot: dict
 ) -> None:
     """Seal ``answers`` and store them, spending ``ballot``, in one transaction."""
+    add_sealed(inspection, questionnaire, answers)
+    access.spend_ballot(ballot)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadySubmitted from None
+
+
+def add_sealed(inspection: Inspection, questionnaire: Questionnaire, answers: dict) -> None:
+    """Seal ``answers`` and add them to the session; the caller commits (one transaction)."""
     context = sealing.response_context(inspection.id, questionnaire.id, questionnaire.version)
     sealed = sealing.seal_answers(inspection.public_key, answers, context)
     db.session.add(
@@ -32,12 +43,6 @@ def submit(
             sealed=sealed,
         )
     )
-    access.spend_ballot(ballot)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise AlreadySubmitted from None
 
 
 def counts(inspection: Inspection) -> dict[str, int]:
@@ -64,6 +69,7 @@ class Opened:
     questionnaire_id: str
     version: int
     answers: dict
+    response_id: str = ""
 
 
 @dataclass
@@ -79,6 +85,7 @@ def open_all(
     """Yield every response of the inspection, opened, streaming from the database."""
     query = (
         select(
+            SealedResponse.id,
             SealedResponse.questionnaire_id,
             SealedResponse.questionnaire_version,
             SealedResponse.sealed,
@@ -86,11 +93,16 @@ def open_all(
         .where(SealedResponse.inspection_id == inspection.id)
         .execution_options(yield_per=batch)
     )
-    for questionnaire_id, version, sealed in db.session.execute(query):
-        context = sealing.response_context(inspection.id, questionnaire_id, version)
+    contexts: dict[tuple[str, int], bytes] = {}  # associated data, built once per version
+    for response_id, questionnaire_id, version, sealed in db.session.execute(query):
+        context = contexts.get((questionnaire_id, version))
+        if context is None:
+            context = contexts[(questionnaire_id, version)] = sealing.response_context(
+                inspection.id, questionnaire_id, version
+            )
         try:
             answers = unsealer.open_answers(sealed, context)
         except sealing.SealBroken:
             broken.count += 1
             continue
-        yield Opened(questionnaire_id, version, answers)
+        yield Opened(questionnaire_id, version, answers, response_id)

@@ -12,8 +12,16 @@ Construction (all primitives from the ``cryptography`` package):
   inspection id and questionnaire id and version, so a row moved to another
   inspection or relabelled as another questionnaire fails to open.
 
-Only ``open_private_key`` needs the passphrase, and the unwrapped key lives in
+* The same private key can be wrapped several times, each under its own secret
+  (the team passphrase, a recovery key), or sealed to an inspector's own X25519
+  public key (``seal_key_to``), so secrets change without re-sealing a single
+  response. An inspector's personal private key is wrapped like an inspection
+  key, bound to ``personal_owner(inspector_id)`` instead of an inspection id.
+
+Only ``unwrap_private_key`` needs a secret, and the unwrapped key lives in
 memory for as long as the caller holds the returned ``Unsealer``.
+(``survey_app.keys`` decides which wrapped copy to use; ``docs/threat-model.md``
+says what each protects against.)
 """
 
 from __future__ import annotations
@@ -54,6 +62,14 @@ class KdfParameters:
     def as_dict(self) -> dict:
         return {"memory_kib": self.memory_kib, "iterations": self.iterations, "lanes": self.lanes}
 
+    def weaker_than(self, wanted: KdfParameters) -> bool:
+        """True when any cost is below ``wanted``: time to re-wrap with the stronger one."""
+        return (
+            self.memory_kib < wanted.memory_kib
+            or self.iterations < wanted.iterations
+            or self.lanes < wanted.lanes
+        )
+
     @classmethod
     def from_dict(cls, data: Mapping) -> KdfParameters:
         return cls(int(data["memory_kib"]), int(data["iterations"]), int(data["lanes"]))
@@ -79,8 +95,20 @@ def response_context(inspection_id: str, questionnaire_id: str, version: int) ->
     ).encode()
 
 
-def _wrap_context(inspection_id: str) -> bytes:
-    return b"survey-app wrapped inspection key v1|" + inspection_id.encode()
+def _wrap_context(owner: str) -> bytes:
+    return b"survey-app wrapped inspection key v1|" + owner.encode()
+
+
+def personal_owner(inspector_id: str) -> str:
+    """What an inspector's own wrapped key is bound to (never equal to an inspection id)."""
+    return "inspector/" + inspector_id
+
+
+def grant_context(inspection_id: str, inspector_id: str) -> bytes:
+    """Associated data that binds an inspection key sealed to one inspector, for one inspection."""
+    return json.dumps(
+        {"grant": inspection_id, "inspector": inspector_id}, sort_keys=True, separators=(",", ":")
+    ).encode()
 
 
 def _derive(secret: str, salt: bytes, parameters: KdfParameters) -> bytes:
@@ -103,21 +131,26 @@ def generate_key_pair() -> tuple[bytes, bytes]:
 
 
 def wrap_private_key(
-    private_key: bytes, secret: str, inspection_id: str, parameters: KdfParameters
+    private_key: bytes, secret: str, owner: str, parameters: KdfParameters
 ) -> Wrapped:
+    """Encrypt ``private_key`` under ``secret`` (Argon2id + AES-256-GCM), bound to ``owner``.
+
+    ``owner`` is the inspection id for an inspection key, ``personal_owner(...)`` for an
+    inspector's own key. A fresh salt and nonce every time: re-wrapping never repeats.
+    """
     salt = os.urandom(16)
     nonce = os.urandom(12)
     key = _derive(secret, salt, parameters)
-    ciphertext = AESGCM(key).encrypt(nonce, private_key, _wrap_context(inspection_id))
+    ciphertext = AESGCM(key).encrypt(nonce, private_key, _wrap_context(owner))
     return Wrapped("argon2id", parameters.as_dict(), salt, nonce, ciphertext)
 
 
-def unwrap_private_key(wrapped: Wrapped, secret: str, inspection_id: str) -> bytes:
+def unwrap_private_key(wrapped: Wrapped, secret: str, owner: str) -> bytes:
     if wrapped.kdf != "argon2id":
         raise ValueError(f"unknown key derivation {wrapped.kdf!r}")
     key = _derive(secret, wrapped.salt, KdfParameters.from_dict(wrapped.kdf_parameters))
     try:
-        return AESGCM(key).decrypt(wrapped.nonce, wrapped.ciphertext, _wrap_context(inspection_id))
+        return AESGCM(key).decrypt(wrapped.nonce, wrapped.ciphertext, _wrap_context(owner))
     except InvalidTag:
         raise WrongPassphrase("That passphrase does not unlock this inspection.") from None
 
@@ -147,10 +180,29 @@ def seal(public_key: bytes, plaintext: bytes, context: bytes) -> bytes:
     )
 
 
+PAD_BLOCK = 512
+
+
 def seal_answers(public_key: bytes, answers: Mapping, context: bytes) -> bytes:
-    """Seal a mapping of answers as canonical JSON."""
+    """Seal a mapping of answers as canonical JSON, padded with spaces to a multiple of
+    ``PAD_BLOCK`` bytes so a ciphertext's length says little about what was written."""
     payload = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return seal(public_key, payload.encode("utf-8"), context)
+    encoded = payload.encode("utf-8")
+    encoded += b" " * (-len(encoded) % PAD_BLOCK)  # JSON ignores trailing whitespace
+    return seal(public_key, encoded, context)
+
+
+def seal_key_to(recipient_public: bytes, private_key: bytes, context: bytes) -> bytes:
+    """Seal a raw private key to someone's X25519 public key (an inspector's access grant)."""
+    return seal(recipient_public, private_key, context)
+
+
+def open_sealed_key(recipient_private: bytes, sealed: bytes, context: bytes) -> bytes:
+    """Open what ``seal_key_to`` sealed; SealBroken if it was not sealed to this key and context."""
+    opened = Unsealer(recipient_private).open(sealed, context)
+    if len(opened) != 32:
+        raise SealBroken("not a sealed X25519 private key")
+    return opened
 
 
 class Unsealer:
@@ -163,6 +215,10 @@ class Unsealer:
     @property
     def public_key(self) -> bytes:
         return self._public
+
+    def private_bytes(self) -> bytes:
+        """The raw private key, for re-wrapping it under another secret (never store it)."""
+        return self._private.private_bytes(_RAW, _RAW_PRIVATE, serialization.NoEncryption())
 
     def open(self, sealed: bytes, context: bytes) -> bytes:
         if len(sealed) < 1 + 32 + 12 + 16 or sealed[0] != SEAL_FORMAT:

@@ -50,7 +50,7 @@ def _upgrade(url: str, instance: Path) -> None:
     from flask_migrate import upgrade
 
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         db.engine.dispose()
 
 

@@ -87,3 +87,16 @@ def enrol_kiosk(client, token: str):
 
 def start_kiosk(client, language: str = "en"):
     return post_form(client, "/kiosk", "/kiosk/start", language=language)
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Count the pages of a PDF, looking inside compressed object streams too."""
+    import zlib
+
+    chunks = [pdf]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            chunks.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return sum(len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", chunk)) for chunk in chunks)

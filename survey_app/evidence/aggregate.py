@@ -13,6 +13,11 @@ For each question:
 
 Responses to several versions of one questionnaire are combined through the
 stable question ids; the newest version supplies the wording.
+
+Breakdowns by background question (age band, role...) come out of the same single
+pass: each response leaves one small row of outcome codes in a fixed-size buffer,
+and every full buffer is folded into per-group totals with a matrix product
+(``breakdown.GroupTotals``). No per-response object outlives its buffer.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..answers import is_asked
 from ..questionnaire import DONT_WANT_TO_SAY, Question, Questionnaire
+from .breakdown import IN_BASE, POSITIVE, GroupTotals
+
+_SINGLE, _MULTIPLE, _TEXT = "single", "multiple", "text"
 
 
 @dataclass
@@ -35,6 +42,8 @@ class QuestionCounts:
     positive: int = 0
     options: Counter = field(default_factory=Counter)
     comments: list[str] = field(default_factory=list)
+    #: One reference per comment (``comment_refs[i]`` names ``comments[i]``); see report.py.
+    comment_refs: list[str] = field(default_factory=list)
 
     @property
     def base(self) -> int:
@@ -43,24 +52,6 @@ class QuestionCounts:
     def percent(self, count: int) -> float | None:
         return None if self.base <= 0 else 100.0 * count / self.base
 
-    def add(self, answer) -> None:
-        question = self.question
-        self.asked += 1
-        if answer in (None, "", []):
-            self.missing += 1
-            return
-        if question.type == "text":
-            self.comments.append(answer)
-            return
-        chosen = answer if isinstance(answer, list) else [answer]
-        real = [option for option in chosen if option != DONT_WANT_TO_SAY]
-        if not real:
-            self.dont_want_to_say += 1
-            return
-        self.options.update(real)
-        if question.positive.intersection(real):
-            self.positive += 1
-
 
 class QuestionnaireSummary:
     """Counts for one questionnaire id across all the versions its responses used."""
@@ -68,9 +59,11 @@ class QuestionnaireSummary:
     def __init__(self, questionnaire_id: str):
         self.questionnaire_id = questionnaire_id
         self.versions: dict[int, Questionnaire] = {}
+        self._plans: dict[int, list[tuple]] = {}
         self.latest: Questionnaire | None = None
         self.respondents = 0
         self.questions: dict[str, QuestionCounts] = {}
+        self.groups = GroupTotals()
 
     def add_version(self, definition: Questionnaire) -> None:
         self.versions[definition.version] = definition
@@ -81,33 +74,112 @@ class QuestionnaireSummary:
             counts = self.questions.setdefault(question.id, QuestionCounts(question))
             if newest:
                 counts.question = question
+        self.groups.extend(definition.questions)
+        for version, known in self.versions.items():  # columns may have moved
+            self._plans[version] = self._plan(known)
+
+    def _plan(self, definition: Questionnaire) -> list[tuple]:
+        """Everything ``add`` needs per question, worked out once per version."""
+        plan = []
+        for question in definition.questions:
+            when = question.when
+            plan.append(
+                (
+                    question.id,
+                    when.question if when else None,
+                    when.answers if when else None,
+                    self.questions[question.id],
+                    _TEXT
+                    if question.type == "text"
+                    else (_MULTIPLE if question.type == "multiple" else _SINGLE),
+                    question.positive,
+                    self.groups.measured.get(question.id),
+                )
+            )
+        return plan
 
     def ordered(self) -> list[QuestionCounts]:
         """Questions in the newest version's order, then any only older versions asked."""
         order = {q.id: i for i, q in enumerate(self.latest.questions)}
         return sorted(self.questions.values(), key=lambda c: order.get(c.question.id, len(order)))
 
-    def add(self, version: int, answers: Mapping) -> None:
-        self.respondents += 1
-        for question in self.versions[version].questions:
-            if is_asked(question, answers):
-                self.questions[question.id].add(answers.get(question.id))
+    def add(
+        self,
+        version: int,
+        answers: Mapping,
+        response_id: str = "",
+        comment_ref: Callable[[str, str], str] | None = None,
+    ) -> None:
+        """Count one response; ``comment_ref(response_id, question_id)`` names its comments.
 
-    def shuffle_comments(self, rng: random.Random) -> None:
-        """Comments are shown in random order, apart from any other answer."""
+        The rules are those of the module docstring; routing is ``answers.is_asked``'s.
+        This loop runs once per question per response, so it is written out flat.
+        """
+        self.respondents += 1
+        row = self.groups.start_row(answers)
+        get = answers.get
+        for question_id, when_id, when_answers, counts, kind, positive, column in self._plans[
+            version
+        ]:
+            if when_id is not None:  # routing, as answers.is_asked
+                given = get(when_id)
+                if given.__class__ is list:
+                    if when_answers.isdisjoint(given):
+                        continue
+                elif given not in when_answers:
+                    continue
+            counts.asked += 1
+            answer = get(question_id)
+            if not answer:  # None, "" or []
+                counts.missing += 1
+                continue
+            if kind is _SINGLE:
+                if answer == DONT_WANT_TO_SAY:
+                    counts.dont_want_to_say += 1
+                    continue
+                counts.options[answer] += 1
+                code = POSITIVE if answer in positive else IN_BASE
+            elif kind is _TEXT:
+                counts.comments.append(answer)
+                counts.comment_refs.append(
+                    comment_ref(response_id, question_id) if comment_ref else ""
+                )
+                continue
+            else:
+                real = [option for option in answer if option != DONT_WANT_TO_SAY]
+                if not real:
+                    counts.dont_want_to_say += 1
+                    continue
+                counts.options.update(real)
+                code = IN_BASE if positive.isdisjoint(real) else POSITIVE
+            if code == POSITIVE:
+                counts.positive += 1
+            if column is not None:
+                row[column] = code
+        self.groups.end_row()
+
+    def finish(self, rng: random.Random) -> None:
+        """Fold the last rows into the group totals; put comments in random order."""
+        self.groups.flush()
         for counts in self.questions.values():
-            rng.shuffle(counts.comments)
+            order = list(range(len(counts.comments)))
+            rng.shuffle(order)
+            counts.comments = [counts.comments[i] for i in order]
+            counts.comment_refs = [counts.comment_refs[i] for i in order]
 
 
 def summarise(
     library_get: Callable[[str, int], Questionnaire | None],
     opened: Iterable,
     rng: random.Random | None = None,
+    comment_ref: Callable[[str, str], str] | None = None,
 ) -> dict[str, QuestionnaireSummary]:
     """Fold opened responses into one summary per questionnaire id.
 
     ``library_get(questionnaire_id, version)`` returns the definition used;
-    ``opened`` yields objects with ``questionnaire_id``, ``version`` and ``answers``.
+    ``opened`` yields objects with ``questionnaire_id``, ``version``, ``answers``
+    and ``response_id``; ``comment_ref(response_id, question_id)``, if given,
+    names each comment so a referral can point at it without its text.
     """
     summaries: dict[str, QuestionnaireSummary] = {}
     for response in opened:
@@ -124,7 +196,12 @@ def summarise(
                     "which is not installed"
                 )
             summary.add_version(definition)
-        summary.add(response.version, response.answers)
+        summary.add(
+            response.version,
+            response.answers,
+            getattr(response, "response_id", ""),
+            comment_ref,
+        )
     for summary in summaries.values():
-        summary.shuffle_comments(rng or random.SystemRandom())
+        summary.finish(rng or random.SystemRandom())
     return summaries

@@ -1,93 +1,522 @@
 """The evidence document: one plain, JSON-ready structure that every rendering uses.
 
-``docs/evidence-json.md`` documents the format.
+``docs/evidence-json.md`` documents the format; ``survey_app/schema/evidence.schema.json``
+is its JSON Schema.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
+from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import select
 
 from .. import responses
-from ..models import Inspection, now
+from ..models import Inspection, SafeguardingReferral, db, now
+from ..questionnaire import DONT_WANT_TO_SAY
 from ..sealing import Unsealer
+from . import published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
+from .breakdown import NOT_STATED
+from .statistics import compare_proportions, proportion_interval
+from .suppression import suppress
 
-FORMAT = "survey-evidence/1"
+FORMAT = "survey-evidence/2"
+CONFIDENCE = 0.95
+#: Staff role groups compared in the "leaders and frontline" perception gap.
+LEADER_ROLES = ("senior_leader", "manager")
+FRONTLINE_ROLES = ("frontline_care",)
+ROLE_QUESTION = "role_group"
+NOT_STATED_TEXT = "Not stated"
+
+
+@dataclass(frozen=True)
+class Method:
+    test: str
+    threshold: float
+    disclosure_threshold: int
+
+    @classmethod
+    def from_config(cls) -> Method:
+        config = current_app.config
+        return cls(
+            config["EVIDENCE_TEST"],
+            config["EVIDENCE_SIGNIFICANCE"],
+            config["DISCLOSURE_THRESHOLD"],
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "test": self.test,
+            "threshold": self.threshold,
+            "two_sided": True,
+            "confidence_interval": {"method": "wilson", "level": CONFIDENCE},
+            "disclosure_threshold": self.disclosure_threshold,
+        }
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def question_entry(counts: QuestionCounts) -> dict:
-    question = counts.question
-    entry = {
-        "id": question.id,
-        "text": question.text,
-        "area": question.area,
-        "type": question.type,
-        "background": question.background,
-        "filtered": question.when is not None,
-        "asked": counts.asked,
-        "missing": counts.missing,
-        "dont_want_to_say": counts.dont_want_to_say,
-        "base": counts.base,
-    }
-    if question.type == "text":
-        entry["comments"] = list(counts.comments)
-        return entry
-    entry["options"] = [
-        {
-            "id": option.id,
-            "text": option.text,
-            "count": counts.options[option.id],
-            "percent": _round(counts.percent(counts.options[option.id])),
-        }
-        for option in question.options
-        if option.id != "dont_want_to_say"
-    ]
-    if question.positive:
-        entry["positive"] = {
-            "answers": sorted(question.positive),
-            "count": counts.positive,
-            "percent": _round(counts.percent(counts.positive)),
-        }
-    return entry
+def _percent(count: int, base: int) -> float | None:
+    return None if base <= 0 else round(100.0 * count / base, 1)
 
 
-def questionnaire_entry(summary: QuestionnaireSummary) -> dict:
-    latest = summary.latest
+def comment_namer(inspection_id: str):
+    """``name(response_id, question_id)``: a name for one comment that reveals nothing
+    without the server's secret key.
+
+    Referrals store this name, never the comment. It is a keyed BLAKE2b MAC (key: a
+    SHA-256 of ``SECRET_KEY``) of the inspection, the sealed response and the question,
+    so someone with only the database cannot join it to a sealed row.
+    """
+    key = hashlib.sha256(current_app.config["SECRET_KEY"].encode("utf-8")).digest()
+    prefix = f"comment/{inspection_id}/".encode()
+
+    def name(response_id: str, question_id: str) -> str:
+        message = prefix + f"{response_id}/{question_id}".encode()
+        return hashlib.blake2b(message, key=key, digest_size=16).hexdigest()
+
+    return name
+
+
+def compare(method: Method, base: int, positive: int, other_base: int, other_positive: int):
+    """One comparison entry: this result (a) against another (b)."""
+    result = compare_proportions(
+        positive, base, other_positive, other_base, test=method.test, threshold=method.threshold
+    )
+    percent_a = _percent(positive, base)
+    percent_b = _percent(other_positive, other_base)
     return {
-        "id": latest.id,
-        "versions": sorted(summary.versions),
-        "audience": latest.audience,
-        "title": latest.title,
-        "respondents": summary.respondents,
-        "questions": [question_entry(counts) for counts in summary.ordered()],
+        "base": other_base,
+        "positive": other_positive,
+        "percent": percent_b,
+        "difference": None
+        if percent_a is None or percent_b is None
+        else round(100.0 * (positive / base - other_positive / other_base), 1),
+        "test": result.test,
+        "p_value": result.p_value,
+        "significant": result.significant,
+        "mark": result.direction,
     }
+
+
+def _interval(positive: int, base: int) -> dict | None:
+    interval = proportion_interval(positive, base, CONFIDENCE)
+    if interval is None:
+        return None
+    return {"low": _round(100 * interval[0]), "high": _round(100 * interval[1])}
+
+
+class Builder:
+    def __init__(self, inspection: Inspection, method: Method):
+        self.inspection = inspection
+        self.method = method
+        self.previous = published.previous(inspection)
+        self.comparators = published.comparators(inspection)
+        self.previous_counts = published.pooled([self.previous] if self.previous else [])
+        self.comparator_counts = published.pooled(self.comparators)
+        self.flagger = safeguarding.flagger(current_app.config.get("SAFEGUARDING_PHRASES_DIR"))
+        self.referrals = {
+            referral.comment_ref: referral
+            for referral in db.session.scalars(
+                select(SafeguardingReferral).where(
+                    SafeguardingReferral.inspection_id == inspection.id
+                )
+            )
+        }
+
+    # --- questions ------------------------------------------------------------------------
+    def question_entry(self, summary: QuestionnaireSummary, counts: QuestionCounts) -> dict:
+        question = counts.question
+        entry = {
+            "id": question.id,
+            "text": question.text,
+            "area": question.area,
+            "type": question.type,
+            "background": question.background,
+            "filtered": question.when is not None,
+            "asked": counts.asked,
+            "missing": counts.missing,
+            "dont_want_to_say": counts.dont_want_to_say,
+            "base": counts.base,
+        }
+        if question.type == "text":
+            entry["comments"] = len(counts.comments)
+            return entry
+        entry["options"] = [
+            {
+                "id": option.id,
+                "text": option.text,
+                "count": counts.options[option.id],
+                "percent": _round(counts.percent(counts.options[option.id])),
+            }
+            for option in question.options
+            if option.id != DONT_WANT_TO_SAY
+        ]
+        if question.positive:
+            entry["positive"] = {
+                "answers": sorted(question.positive),
+                "count": counts.positive,
+                "percent": _round(counts.percent(counts.positive)),
+                "interval": _interval(counts.positive, counts.base),
+            }
+            key = (summary.questionnaire_id, question.id)
+            entry["comparisons"] = {
+                name: None
+                if key not in pool
+                else compare(
+                    self.method, counts.base, counts.positive, pool[key].base, pool[key].positive
+                )
+                for name, pool in (
+                    ("previous", self.previous_counts),
+                    ("comparator", self.comparator_counts),
+                )
+            }
+            if not question.background:
+                entry["breakdowns"] = self.breakdowns(summary, counts)
+        return entry
+
+    def breakdowns(self, summary: QuestionnaireSummary, counts: QuestionCounts) -> list[dict]:
+        """Each background question's groups, with small cells and their giveaways hidden."""
+        tables = []
+        for background in summary.groups.groupings:
+            rows = summary.groups.table(background, counts.question.id)
+            hidden_rows = hidden_groups(rows, self.method.disclosure_threshold)
+            options = {o.id: o.text for o in summary.questions[background].question.options}
+            groups = []
+            for (group, base, positive), suppressed in zip(rows, hidden_rows, strict=True):
+                cell = {
+                    "id": group,
+                    "text": options.get(group, NOT_STATED_TEXT),
+                    "suppressed": suppressed,
+                    "base": None if suppressed else base,
+                    "positive": None if suppressed else positive,
+                    "percent": None if suppressed else _percent(positive, base),
+                    "comparison": None,
+                }
+                if not suppressed and group != NOT_STATED and base:
+                    cell["comparison"] = compare(
+                        self.method,
+                        base,
+                        positive,
+                        counts.base - base,
+                        counts.positive - positive,
+                    )
+                groups.append(cell)
+            tables.append(
+                {
+                    "by": background,
+                    "text": summary.questions[background].question.text,
+                    "groups": groups,
+                }
+            )
+        return tables
+
+    # --- areas ----------------------------------------------------------------------------
+    @staticmethod
+    def area_summary(questions: list[dict]) -> dict:
+        areas: dict[str, dict] = {}
+        overall = {"area": None, "compared": 0, "better": 0, "worse": 0}
+        for entry in questions:
+            comparison = (entry.get("comparisons") or {}).get("previous")
+            if entry["background"] or comparison is None:
+                continue
+            area = areas.setdefault(
+                entry["area"], {"area": entry["area"], "compared": 0, "better": 0, "worse": 0}
+            )
+            for tally in (area, overall):
+                tally["compared"] += 1
+                if comparison["mark"] in ("better", "worse"):
+                    tally[comparison["mark"]] += 1
+        for tally in [*areas.values(), overall]:
+            tally["verdict"] = verdict(tally["better"], tally["worse"])
+            tally["wording"] = verdict_wording(tally)
+        return {"areas": list(areas.values()), "overall": overall}
+
+    # --- gaps -----------------------------------------------------------------------------
+    def perception_gaps(self, summaries: dict[str, QuestionnaireSummary]) -> list[dict]:
+        gaps = []
+        for summary in summaries.values():
+            if summary.latest.audience != "children":
+                continue
+            for counts in summary.ordered():
+                pair = counts.question.pair
+                if not pair or not counts.question.positive:
+                    continue
+                other_id, other_question = pair.split("/", 1)
+                other = summaries.get(other_id)
+                if other is None or other_question not in other.questions:
+                    continue
+                staff = other.questions[other_question]
+                gaps.append(
+                    {
+                        "children": self._side(summary.questionnaire_id, counts),
+                        "staff": self._side(other_id, staff),
+                        "comparison": compare(
+                            self.method, counts.base, counts.positive, staff.base, staff.positive
+                        ),
+                    }
+                )
+        return gaps
+
+    @staticmethod
+    def _side(questionnaire_id: str, counts: QuestionCounts) -> dict:
+        return {
+            "questionnaire": questionnaire_id,
+            "question": counts.question.id,
+            "text": counts.question.text,
+            "base": counts.base,
+            "positive": counts.positive,
+            "percent": _percent(counts.positive, counts.base),
+        }
+
+    def role_gaps(self, summaries: dict[str, QuestionnaireSummary]) -> list[dict]:
+        """Senior leaders and managers beside frontline staff, where it discloses nothing.
+
+        The role breakdown is published with its own suppression. Publishing the leaders'
+        combined figure as well adds one more total; it is shown only if, in each column
+        of the role table, it would not single out a hidden cell (``combination_is_safe``).
+        """
+        gaps = []
+        threshold = self.method.disclosure_threshold
+        for summary in summaries.values():
+            if summary.latest.audience != "staff" or ROLE_QUESTION not in summary.groups.groupings:
+                continue
+            for counts in summary.ordered():
+                if counts.question.id not in summary.groups.measured:
+                    continue
+                rows = summary.groups.table(ROLE_QUESTION, counts.question.id)
+                table = [[positive, base - positive] for _, base, positive in rows]
+                mask = suppress(table, threshold)
+                groups = [group for group, _b, _p in rows]
+                frontline_hidden = any(
+                    any(hidden)
+                    for group, hidden in zip(groups, mask, strict=True)
+                    if group in FRONTLINE_ROLES
+                )
+                sides = {}
+                for name, roles in (("leaders", LEADER_ROLES), ("frontline", FRONTLINE_ROLES)):
+                    base = sum(b for g, b, _p in rows if g in roles)
+                    positive = sum(p for g, _b, p in rows if g in roles)
+                    sides[name] = (base, positive)
+                safe = (
+                    not frontline_hidden
+                    and combination_is_safe(mask, [g in LEADER_ROLES for g in groups])
+                    and all(
+                        base >= threshold
+                        and not 0 < positive < threshold
+                        and not 0 < base - positive < threshold
+                        for base, positive in sides.values()
+                    )
+                )
+                entry = {
+                    "question": counts.question.id,
+                    "text": counts.question.text,
+                    "area": counts.question.area,
+                    "suppressed": not safe,
+                    "leaders": None,
+                    "frontline": None,
+                    "comparison": None,
+                }
+                if safe:
+                    (lb, lp), (fb, fp) = sides["leaders"], sides["frontline"]
+                    entry["leaders"] = {"base": lb, "positive": lp, "percent": _percent(lp, lb)}
+                    entry["frontline"] = {"base": fb, "positive": fp, "percent": _percent(fp, fb)}
+                    entry["comparison"] = compare(self.method, lb, lp, fb, fp)
+                gaps.append(entry)
+        return gaps
+
+    # --- comments -------------------------------------------------------------------------
+    def comments(self, summaries: dict[str, QuestionnaireSummary]) -> list[dict]:
+        blocks = []
+        for summary in summaries.values():
+            for counts in summary.ordered():
+                if counts.question.type != "text":
+                    continue
+                items = []
+                flagged: dict[str, list[str]] = {}  # the same words are flagged once
+                for ref, text in zip(counts.comment_refs, counts.comments, strict=True):
+                    flags = flagged.get(text)
+                    if flags is None:
+                        flags = flagged[text] = self.flagger.flags(text)
+                    referral = self.referrals.get(ref)
+                    items.append(
+                        {
+                            "ref": ref,
+                            "text": text,
+                            "flags": list(flags),
+                            "referred": None
+                            if referral is None
+                            else {
+                                "by": referral.referred_by,
+                                "at": referral.referred_at.replace(microsecond=0).isoformat() + "Z",
+                            },
+                        }
+                    )
+                blocks.append(
+                    {
+                        "questionnaire": summary.questionnaire_id,
+                        "audience": summary.latest.audience,
+                        "question": counts.question.id,
+                        "text": counts.question.text,
+                        "comments": items,
+                    }
+                )
+        return blocks
+
+    # --- the document ---------------------------------------------------------------------
+    def document(self, summaries: dict[str, QuestionnaireSummary], broken: int) -> dict:
+        inspection = self.inspection
+        audiences = {"children": 0, "staff": 1}
+        ordered = sorted(summaries.values(), key=lambda s: audiences.get(s.latest.audience, 2))
+        questionnaires = []
+        for summary in ordered:
+            questions = [self.question_entry(summary, c) for c in summary.ordered()]
+            questionnaires.append(
+                {
+                    "id": summary.latest.id,
+                    "versions": sorted(summary.versions),
+                    "audience": summary.latest.audience,
+                    "title": summary.latest.title,
+                    "respondents": summary.respondents,
+                    "questions": questions,
+                    "change": self.area_summary(questions),
+                }
+            )
+        comments = self.comments(ordered_dict(ordered))
+        flagged = [
+            {"questionnaire": block["questionnaire"], "question": block["question"], **item}
+            for block in comments
+            for item in block["comments"]
+            if item["flags"]
+        ]
+        return {
+            "format": FORMAT,
+            "generated_at": now().replace(microsecond=0).isoformat() + "Z",
+            "inspection": {
+                "id": inspection.id,
+                "establishment": inspection.establishment.name,
+                "establishment_type": inspection.establishment.type,
+                "kind": inspection.kind,
+                "status": inspection.status,
+                "opened_on": inspection.opened_on.isoformat(),
+                "closed_on": inspection.closed_on.isoformat() if inspection.closed_on else None,
+                "finalised_on": inspection.finalised_on.isoformat()
+                if inspection.finalised_on
+                else None,
+            },
+            "method": self.method.as_dict(),
+            "compared_with": {
+                "previous": None
+                if self.previous is None
+                else {
+                    "inspection": self.previous.id,
+                    "opened_on": self.previous.opened_on.isoformat(),
+                },
+                "comparator": {
+                    "establishment_type": inspection.establishment.type,
+                    "inspections": [c.id for c in self.comparators],
+                },
+            },
+            "unopenable_responses": broken,
+            "safeguarding_flags": flagged,
+            "questionnaires": questionnaires,
+            "perception_gaps": self.perception_gaps(summaries),
+            "role_gaps": self.role_gaps(summaries),
+            "comments": comments,
+        }
+
+
+def hidden_groups(rows: list[tuple[str, int, int]], threshold: int) -> list[bool]:
+    """Which groups of one breakdown to hide entirely.
+
+    ``rows`` are ``(group, base, positive)`` for every group, "not stated" included, so
+    the columns add up to the published whole-inspection positive and other counts. Each
+    group is a row of two cells (positive, not positive) for ``suppression.suppress``;
+    a group with any hidden cell is hidden whole (count, base and percentage), so
+    nothing about it can be recovered from its published base either.
+    """
+    table = [[positive, base - positive] for _, base, positive in rows]
+    return [any(hidden) for hidden in suppress(table, threshold)]
+
+
+def combination_is_safe(mask: list[list[bool]], combined: list[bool]) -> bool:
+    """Whether publishing the sum of the ``combined`` rows keeps every hidden cell hidden.
+
+    With a column's total and visible cells published, the hidden cells inside the
+    combination and those outside it are each known as a sum. Each sum must cover none
+    or at least two hidden cells, or it gives one away.
+    """
+    columns = len(mask[0]) if mask else 0
+    for column in range(columns):
+        inside = sum(1 for row, flag in zip(mask, combined, strict=True) if flag and row[column])
+        outside = sum(
+            1 for row, flag in zip(mask, combined, strict=True) if not flag and row[column]
+        )
+        if inside == 1 or outside == 1:
+            return False
+    return True
+
+
+def ordered_dict(summaries: list[QuestionnaireSummary]) -> dict[str, QuestionnaireSummary]:
+    return {summary.questionnaire_id: summary for summary in summaries}
+
+
+def verdict(better: int, worse: int) -> str:
+    """The documented rule (docs/evidence-json.md, "Improving or deteriorating")."""
+    if better > worse:
+        return "improving"
+    if worse > better:
+        return "deteriorating"
+    return "mixed" if better else "no_change"
+
+
+VERDICT_LABELS = {
+    "improving": "Improving",
+    "deteriorating": "Deteriorating",
+    "mixed": "Mixed: as many results better as worse",
+    "no_change": "No significant change",
+}
+
+
+def verdict_wording(tally: dict) -> str:
+    """English wording for the JSON; the web page and PDF word it in the reader's language."""
+
+    def results(count: int) -> str:
+        return f"{count} result{'s' if count != 1 else ''}"
+
+    return (
+        f"{VERDICT_LABELS[tally['verdict']]}: {results(tally['better'])} significantly better, "
+        f"{tally['worse']} significantly worse, of {results(tally['compared'])} compared "
+        "with the previous inspection."
+    )
+
+
+def summaries_for(inspection: Inspection, unsealer: Unsealer, rng: random.Random | None = None):
+    """Open every response of ``inspection`` once; return the summaries and unopenable count."""
+    library = current_app.extensions["questionnaires"]
+    broken = responses.BrokenSeals()
+
+    opened = responses.open_all(inspection, unsealer, broken)
+    return summarise(library.get, opened, rng, comment_namer(inspection.id)), broken.count
 
 
 def build(inspection: Inspection, unsealer: Unsealer, rng: random.Random | None = None) -> dict:
     """Open every response of ``inspection`` and build its evidence document."""
-    library = current_app.extensions["questionnaires"]
-    broken = responses.BrokenSeals()
-    summaries = summarise(library.get, responses.open_all(inspection, unsealer, broken), rng)
-    audiences = {"children": 0, "staff": 1}
-    ordered = sorted(summaries.values(), key=lambda s: audiences.get(s.latest.audience, 2))
-    return {
-        "format": FORMAT,
-        "generated_at": now().replace(microsecond=0).isoformat() + "Z",
-        "inspection": {
-            "id": inspection.id,
-            "establishment": inspection.establishment.name,
-            "establishment_type": inspection.establishment.type,
-            "kind": inspection.kind,
-            "status": inspection.status,
-            "opened_on": inspection.opened_on.isoformat(),
-            "closed_on": inspection.closed_on.isoformat() if inspection.closed_on else None,
-        },
-        "unopenable_responses": broken.count,
-        "questionnaires": [questionnaire_entry(summary) for summary in ordered],
-    }
+    summaries, broken = summaries_for(inspection, unsealer, rng)
+    return Builder(inspection, Method.from_config()).document(summaries, broken)
+
+
+def finalise(inspection: Inspection, unsealer: Unsealer) -> int:
+    """Keep the whole-inspection counts in the clear and mark the evidence final.
+
+    Raises ``published.StillOpen`` or ``published.AlreadyFinalised``; the caller commits.
+    """
+    if inspection.status == "finalised":
+        raise published.AlreadyFinalised(f"inspection {inspection.id} is already finalised")
+    summaries, _broken = summaries_for(inspection, unsealer)
+    return published.finalise(inspection, summaries)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import (
     Response,
     abort,
@@ -19,19 +17,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import access, accounts, inspections, responses, sealing
-from ..evidence import report
+from .. import access, accounts, code_sheets, inspections, keys, responses
 from ..extensions import limiter, login_manager
-from ..models import Establishment, Inspection, Inspector, Kiosk, StaffCode, audit, db
+from ..models import Establishment, Inspection, Inspector, Kiosk, audit, db
 from . import blueprint
 from .forms import (
     ActionForm,
     EstablishmentForm,
-    NewInspectionForm,
     PassphraseForm,
     SignInForm,
     StaffCodesForm,
 )
+from .key_forms import NewInspectionWithRecoveryForm
 
 
 @login_manager.user_loader
@@ -62,6 +59,8 @@ def sign_in():
             session.clear()
             login_user(inspector)
             audit(inspector.email, "sign-in")
+            if done := keys.personal_key_after_sign_in(inspector, form.password.data):
+                audit(inspector.email, done)
             db.session.commit()
             return redirect(url_for("inspect.dashboard"))
         failed = True
@@ -108,16 +107,28 @@ def establishments():
 @blueprint.route("/inspections/new", methods=["GET", "POST"])
 @login_required
 def new_inspection():
-    form = NewInspectionForm()
+    form = NewInspectionWithRecoveryForm()
     listed = db.session.scalars(select(Establishment).order_by(Establishment.name)).all()
     form.establishment.choices = [(e.id, e.name) for e in listed]
     if form.validate_on_submit():
         establishment = db.session.get(Establishment, form.establishment.data)
-        inspection = inspections.create_inspection(
-            establishment, form.kind.data, form.passphrase.data, [current_user]
+        inspection, recovery_key = inspections.create_inspection_with_recovery_key(
+            establishment,
+            form.kind.data,
+            form.passphrase.data,
+            [current_user],
+            recovery=form.recovery.data,
         )
-        audit(current_user.email, "inspection-create", inspection.id)
+        detail = "with a recovery key" if recovery_key else ""
+        audit(current_user.email, "inspection-create", inspection.id, detail)
         db.session.commit()
+        if recovery_key:
+            return render_template(
+                "inspect/recovery_key.html",
+                inspection=inspection,
+                recovery_key=recovery_key,
+                created=True,
+            )
         flash(_("Inspection created. Keep the passphrase safe: only it opens the answers."))
         return redirect(url_for("inspect.inspection", inspection_id=inspection.id))
     status = 400 if form.errors else 200
@@ -137,19 +148,12 @@ def _overview(inspection: Inspection, status: int = 200, **extra):
             Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False)
         )
     )
-    codes = dict(
-        db.session.execute(
-            select(StaffCode.spent, db.func.count())
-            .where(StaffCode.inspection_id == inspection.id)
-            .group_by(StaffCode.spent)
-        ).all()
-    )
     context = {
         "inspection": inspection,
         "by_audience": responses.counts_by_audience(inspection),
         "active_kiosks": active_kiosks,
-        "codes_issued": codes.get(True, 0) + codes.get(False, 0),
-        "codes_used": codes.get(True, 0),
+        "codes_issued": inspection.staff_codes_issued,
+        "codes_used": inspection.staff_codes_issued - access.unspent_staff_codes(inspection),
         "action_form": ActionForm(),
         "codes_form": StaffCodesForm(),
         "unlock_form": PassphraseForm(),
@@ -216,12 +220,21 @@ def staff_codes(inspection_id: str):
         abort(400)
     if not form.validate_on_submit():
         return _overview(inspection, 400, codes_form=form)
-    codes = access.create_staff_codes(inspection, form.count.data)
+    codes = access.create_staff_codes(inspection, form.count.data, commit=False)
     audit(current_user.email, "staff-codes", inspection.id, f"{len(codes)} codes")
-    db.session.commit()
-    return render_template(
-        "inspect/staff_codes.html", inspection=inspection, codes=codes, url=staff_url(inspection)
+    # The plain codes live only in this request: the page and its PDF are both made now,
+    # before the codes are committed, so a failure leaves no codes that nobody has seen.
+    sheet = code_sheets.CodeSheet(
+        staff_url(inspection), tuple(codes), request.form.get("code_in_qr") == "yes"
     )
+    pdf = code_sheets.render_pdf(inspection, sheet)
+    if request.form.get("output") == "pdf":
+        db.session.commit()
+        disposition = {"Content-Disposition": f"attachment; filename={code_sheets.PDF_NAME}"}
+        return Response(pdf, mimetype="application/pdf", headers=disposition)
+    page = code_sheets.render_page(inspection, sheet, pdf)
+    db.session.commit()
+    return page
 
 
 @blueprint.post("/inspections/<inspection_id>/close")
@@ -237,50 +250,3 @@ def close(inspection_id: str):
         db.session.commit()
         flash(_("The inspection is closed: tablets and staff codes no longer work."))
     return redirect(url_for("inspect.inspection", inspection_id=inspection.id))
-
-
-def _unlocked_evidence(inspection: Inspection, what: str):
-    """Unlock for this request only and build the evidence; the key never outlives it."""
-    form = PassphraseForm()
-    if not form.validate_on_submit():
-        return None, _overview(inspection, 400, unlock_form=form)
-    try:
-        unsealer = inspections.unlock(inspection, form.passphrase.data)
-    except sealing.WrongPassphrase:
-        audit(current_user.email, "unlock-refused", inspection.id, what)
-        db.session.commit()
-        return None, _overview(inspection, 403, unlock_form=form, wrong_passphrase=True)
-    evidence = report.build(inspection, unsealer)
-    audit(current_user.email, "unlock", inspection.id, what)
-    db.session.commit()
-    return evidence, None
-
-
-@blueprint.post("/inspections/<inspection_id>/evidence")
-@login_required
-def evidence(inspection_id: str):
-    inspection = _visible(inspection_id)
-    built, refused = _unlocked_evidence(inspection, "evidence page")
-    if refused is not None:
-        return refused
-    return render_template(
-        "inspect/evidence.html",
-        inspection=inspection,
-        evidence=built,
-        download_form=PassphraseForm(),
-    )
-
-
-@blueprint.post("/inspections/<inspection_id>/evidence.json")
-@login_required
-def evidence_json(inspection_id: str):
-    inspection = _visible(inspection_id)
-    built, refused = _unlocked_evidence(inspection, "download json")
-    if refused is not None:
-        return refused
-    body = json.dumps(built, ensure_ascii=False, indent=2)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="evidence-{inspection.id}.json"'},
-    )

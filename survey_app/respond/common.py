@@ -5,12 +5,18 @@ from __future__ import annotations
 import contextlib
 
 from flask import abort, current_app, g, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .. import responses
 from ..answers import check
 from ..languages import LANGUAGES
-from ..models import Inspection
+from ..models import Inspection, db
 from ..questionnaire import Questionnaire
+
+NOT_SENT = _l(
+    "Sorry, your answers could not be sent just now. Please press Send again in a moment."
+)
 
 
 def questionnaire_for(inspection: Inspection, audience: str) -> Questionnaire:
@@ -54,6 +60,17 @@ def take_submission(
         return page, 400
     # A double tap on "Send" raises AlreadySubmitted: the first one was stored, which is all
     # that matters to the respondent.
-    with contextlib.suppress(responses.AlreadySubmitted):
-        responses.submit(inspection, questionnaire, checked.answers, ballot)
+    try:
+        with contextlib.suppress(responses.AlreadySubmitted):
+            responses.submit(inspection, questionnaire, checked.answers, ballot)
+    except (OperationalError, InterfaceError):  # the database is down: keep the answers here
+        db.session.rollback()
+        page = render_template(
+            template,
+            inspection=inspection,
+            questionnaire=questionnaire,
+            answers=checked.answers,
+            errors={"send": NOT_SENT},
+        )
+        return page, 503
     return None

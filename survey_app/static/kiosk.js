@@ -1,8 +1,101 @@
-/* Kiosk helpers, loaded with "defer". Everything works without this file. */
+/* Kiosk helpers, loaded with "defer". Everything works without this file.
+   Nothing here uses cookies, storage or history: the next child must find no trace. */
 (function () {
   "use strict";
 
-  // Thanks screen: go back to the start after a visible countdown that the child can stop
+  var root = document.documentElement;
+
+  // --- text size: for this page only, never stored ---------------------------------------------
+  var SIZES = ["", "text-large", "text-larger"];
+  var size = 0;
+  var sizeControl = document.querySelector(".text-size");
+  if (sizeControl) {
+    var sizeButtons = sizeControl.querySelectorAll("button[data-text-size]");
+    var showSize = function () {
+      SIZES.forEach(function (name) {
+        if (name) root.classList.toggle(name, name === SIZES[size]);
+      });
+    };
+    Array.prototype.forEach.call(sizeButtons, function (button) {
+      button.addEventListener("click", function () {
+        size = Math.max(0, Math.min(SIZES.length - 1, size + parseInt(button.dataset.textSize, 10)));
+        showSize();
+      });
+    });
+    sizeControl.hidden = false;
+  }
+
+  // --- wiping: the "Stop and clear" form, used by the idle countdown too ----------------------
+  var resetForm = document.querySelector("form[data-kiosk-reset]");
+
+  function forgetPage() {
+    Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
+      form.reset();
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".review"), function (review) {
+      review.textContent = "";
+    });
+  }
+
+  function wipe() {
+    forgetPage();
+    if (resetForm) resetForm.submit();
+  }
+
+  // Leaving the page (sending, a link, the back button) leaves no answers in it.
+  window.addEventListener("pagehide", forgetPage);
+
+  // --- idle: "Are you still there?", then a wipe back to the start screen ---------------------
+  var idle = document.getElementById("idle");
+  if (idle && resetForm && typeof idle.showModal === "function") {
+    var idleSeconds = parseInt(idle.dataset.idleSeconds, 10);
+    var countdownSeconds = parseInt(idle.dataset.countdownSeconds, 10);
+    var countNote = idle.querySelector(".idle__count");
+    var stay = document.getElementById("idle-stay");
+    var idleTimer = null;
+    var countTimer = null;
+    var left = 0;
+
+    var showCount = function () {
+      countNote.textContent = countNote.dataset.template.replace("{seconds}", String(left));
+    };
+    var ask = function () {
+      left = countdownSeconds;
+      showCount();
+      idle.showModal();
+      stay.focus();
+      countTimer = setInterval(function () {
+        left -= 1;
+        if (left <= 0) {
+          clearInterval(countTimer);
+          wipe();
+          return;
+        }
+        showCount();
+      }, 1000);
+    };
+    var restart = function () {
+      if (idle.open) return; // only "I'm still here" closes the question
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(ask, idleSeconds * 1000);
+    };
+    var carryOn = function () {
+      clearInterval(countTimer);
+      if (idle.open) idle.close();
+      restart();
+    };
+    stay.addEventListener("click", carryOn);
+    idle.addEventListener("cancel", function (event) {
+      event.preventDefault(); // Escape also means "I'm still here"
+      carryOn();
+    });
+    ["pointerdown", "keydown", "input", "scroll", "touchstart"].forEach(function (name) {
+      document.addEventListener(name, restart, { passive: true, capture: true });
+    });
+    restart();
+  }
+
+  // --- thanks screen: back to the start after a visible countdown the child can stop ----------
   // (WCAG 2.2.1: a time limit the user can turn off).
   var note = document.getElementById("return-note");
   if (note && note.dataset.returnAfter) {

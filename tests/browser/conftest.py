@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -154,6 +155,9 @@ def browser():
     playwright.stop()
 
 
+JAVASCRIPT_OFF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 @pytest.fixture
 def make_context(browser, off_host_guard):
     """``make_context(phone=False, **new_context_kwargs)``: a watched context, closed after the test."""
@@ -162,6 +166,8 @@ def make_context(browser, off_host_guard):
     def make(phone: bool = False, **kwargs):
         kwargs.setdefault("viewport", PHONE if phone else DESKTOP)
         context = browser.new_context(**kwargs)
+        # axe-core is injected with JavaScript: axe_check refuses (instead of hanging) without it.
+        JAVASCRIPT_OFF[context] = kwargs.get("java_script_enabled") is False
         off_host_guard.watch(context)
         contexts.append(context)
         return context
@@ -200,18 +206,32 @@ def _format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def axe_check(page, screen: str | None = None, known: dict[str, str] | None = None) -> None:
+def axe_check(
+    page, screen: str | None = None, known: dict[str, str] | None = None, rules: tuple = ()
+) -> None:
     """Fail the test if axe-core finds WCAG 2.0/2.1/2.2 A or AA violations on ``page``.
 
     ``known`` maps a rule id to the reason it is tolerated on this screen for now (an app
     problem that is reported and awaiting a fix). It is strict, like ``xfail(strict=True)``:
     a known violation that no longer happens fails the test, so the entry gets removed.
+    ``rules`` names extra axe rules to run as well (e.g. ``color-contrast-enhanced``, AAA).
     """
     from axe_playwright_python.sync_playwright import Axe
 
     known = known or {}
     where = screen or page.url
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    if JAVASCRIPT_OFF.get(page.context):
+        pytest.fail(
+            f"axe cannot scan {where}: its context has JavaScript switched off (the scan would "
+            "hang). Scan the same page with the app's scripts blocked instead: "
+            "page.route(re.compile(r'.*\\.js$'), lambda route: route.abort())",
+            pytrace=False,
+        )
+    options = {
+        "runOnly": {"type": "tag", "values": AXE_TAGS},
+        "rules": {rule: {"enabled": True} for rule in rules},
+    }
+    results = Axe().run(page, options=options)
     violations = results.response["violations"]
     found = {violation["id"] for violation in violations}
     fixed = sorted(set(known) - found)

@@ -29,6 +29,22 @@ CHOICES = [
     ("staff_respect", "Mostly"),
     ("age_band", "15 or 16"),
 ]
+# The same answers by option id, for any language.
+ANSWERS = {
+    "feel_safe": ["yes"],
+    "hurt_by_child": ["yes"],
+    "hurt_how": ["hit", "threatened"],
+    "staff_respect": ["mostly"],
+    "age_band": ["age_15_16"],
+}
+QUESTION_ORDER = [
+    "feel_safe",
+    "hurt_by_child",
+    "hurt_how",
+    "staff_respect",
+    "age_band",
+    "anything_else",
+]
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
 TEXT_QUESTION = "anything_else"
 
@@ -66,7 +82,10 @@ def enrol(page, live_server: str, token: str, check_a11y: bool = True) -> None:
 def choose_language_and_start(page, live_server: str, language: str, check_a11y: bool = True):
     if check_a11y:
         axe_check(page, "start")
-    choice = page.get_by_label(LANGUAGE_NAMES[language], exact=True)
+    if language in LANGUAGE_NAMES:
+        choice = page.get_by_label(LANGUAGE_NAMES[language], exact=True)
+    else:
+        choice = page.locator(f"#language-{language}")
     choice.click()
     expect(choice).to_be_checked()
     expect(page.locator(f"#language-{language}")).to_be_checked()
@@ -86,6 +105,7 @@ def read_welcome(page, live_server: str, check_a11y: bool = True) -> None:
 
 
 def answer(page, marker: str) -> None:
+    """Answer on the one-page questionnaire (without JavaScript), choosing by label text."""
     for question, label in CHOICES:
         choice = page.locator(f"#question-{question}").get_by_label(label, exact=True)
         choice.click()
@@ -95,13 +115,37 @@ def answer(page, marker: str) -> None:
     expect(page.locator("#answer-hurt_how-other")).not_to_be_checked()
 
 
+def answer_in_steps(page, marker: str, answers: dict | None = None) -> list[str]:
+    """With JavaScript: one question per screen, answered by option id (so in any language),
+    then Next, up to the check-your-answers step. Returns the questions shown, in order."""
+    answers = ANSWERS if answers is None else answers
+    expect(page.locator("form.stepping")).to_be_visible()
+    shown = []
+    while page.locator(".review").is_hidden():
+        question = page.locator(".question:visible")
+        expect(question).to_have_count(1)
+        question_id = question.get_attribute("data-question")
+        shown.append(question_id)
+        if len(shown) > 1:  # focus moved to the new question's legend or label
+            expect(question.locator(".question__text")).to_be_focused()
+        for option in answers.get(question_id, ()):
+            choice = page.locator(f"#answer-{question_id}-{option}")
+            choice.check()
+            expect(choice).to_be_checked()
+        if question_id == TEXT_QUESTION:
+            page.locator(f"#answer-{TEXT_QUESTION}").fill(marker)
+        page.locator(".step-nav__next").click()
+    expect(page.locator("#review-heading")).to_be_focused()
+    return shown
+
+
 def send(page, live_server: str):
     with page.expect_response(
         lambda r: r.request.method == "POST" and r.url.endswith("/kiosk/questionnaire")
     ) as posted:
-        page.get_by_role("button", name="Send my answers").click()
+        page.locator("form.questionnaire button[type=submit]").click()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/thanks")))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you. We have your answers.")
+    expect(page.locator("main .read-block")).to_be_visible()
     return posted.value
 
 
@@ -134,9 +178,10 @@ def test_child_answers_and_leaves_nothing_behind(page, live_server, kiosk_token,
     choose_language_and_start(page, live_server, "en")
     read_welcome(page, live_server)
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    axe_check(page, "questionnaire")
-    answer(page, marker)
-    axe_check(page, "questionnaire, answered")
+    axe_check(page, "questionnaire, first question")
+    assert answer_in_steps(page, marker) == QUESTION_ORDER
+    expect(page.locator(".review")).to_contain_text(marker)
+    axe_check(page, "check your answers")
 
     posted = send(page, live_server)
     assert posted.status == 302
@@ -197,6 +242,7 @@ def test_the_thanks_screen_returns_to_the_start_unless_the_child_wants_more_time
     enrol(page, live_server, kiosk_token, check_a11y=False)
     choose_language_and_start(page, live_server, "en", check_a11y=False)
     read_welcome(page, live_server, check_a11y=False)
+    answer_in_steps(page, "", answers={})
     send(page, live_server)
     page.get_by_role("button", name="Wait, I need more time").click()
     expect(page.locator("#return-note")).to_be_hidden()
@@ -207,6 +253,7 @@ def test_the_thanks_screen_returns_to_the_start_unless_the_child_wants_more_time
 
     choose_language_and_start(page, live_server, "en", check_a11y=False)
     read_welcome(page, live_server, check_a11y=False)
+    answer_in_steps(page, "", answers={})
     send(page, live_server)
     expect(page.locator("#return-note")).to_be_visible()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk") + "$"), timeout=5000)

@@ -412,6 +412,40 @@ def test_staff_codes_refuses_unknown_and_closed_inspections(app, factory):
         assert db.session.scalar(select(func.count()).select_from(StaffCode)) == 0
 
 
+def test_staff_codes_can_also_write_the_pdf_sheet(app, factory, tmp_path):
+    from tests.helpers import pdf_pages
+
+    inspection = factory.inspection()
+    sheet = tmp_path / "slips.pdf"
+    result = run(app, "inspections", "staff-codes", inspection, "--count", "9", "--pdf", str(sheet))
+    url, *codes = lines(result)  # the printed contract is unchanged
+    assert url == f"{PUBLIC_URL}/staff/{inspection}"
+    assert len(codes) == 9 and all(CODE.match(code) for code in codes)
+    pdf = sheet.read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf_pages(pdf) == 2
+    page = urlsplit(url).path
+    assert post_form(app.test_client(), page, code=codes[8], language="en").status_code == 302
+
+
+def test_staff_codes_pdf_with_codes_in_the_qr_codes(app, factory, tmp_path):
+    inspection = factory.inspection()
+    sheet = tmp_path / "slips.pdf"
+    command = ["inspections", "staff-codes", inspection, "--count", "2", "--code-in-qr"]
+    run(app, *command, "--pdf", str(sheet))
+    assert sheet.read_bytes().startswith(b"%PDF-")
+
+
+def test_staff_codes_refuses_a_pdf_path_it_cannot_write(app, factory, tmp_path):
+    inspection = factory.inspection()
+    missing = tmp_path / "no-such-folder" / "slips.pdf"
+    assert "cannot write" in refused(
+        app, "inspections", "staff-codes", inspection, "--count", "3", "--pdf", str(missing)
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffCode)) == 0
+        assert db.session.get(Inspection, inspection).staff_codes_issued == 0
+
+
 # --- inspections close -----------------------------------------------------------------------
 
 
@@ -470,7 +504,7 @@ def test_export_writes_the_evidence_as_json(app, answered, tmp_path):
     )
     assert result.output.strip() == f"Wrote {output}"
     evidence = json.loads(output.read_text(encoding="utf-8"))
-    assert evidence["format"] == "survey-evidence/1"
+    assert evidence["format"] == "survey-evidence/2"
     assert evidence["inspection"]["id"] == answered
     assert evidence["inspection"]["status"] == "open"
     assert evidence["unopenable_responses"] == 0
@@ -529,7 +563,7 @@ def test_export_with_the_wrong_passphrase_leaves_an_earlier_file_alone(app, answ
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "csv"], "--format"),
+        (["--format", "docx"], "--format"),
         ([], "--output"),
     ],
     ids=["unknown-format", "no-output"],
@@ -677,9 +711,10 @@ def test_demo_loads_sealed_inspections_once(shipped_app, tmp_path):
         assert count(Establishment) == 2
         every = db.session.scalars(select(Inspection)).all()
         assert len(every) == 3
-        assert sorted(i.status for i in every) == ["closed", "closed", "open"]
+        assert sorted(i.status for i in every) == ["finalised", "finalised", "open"]
         assert db.session.get(Inspection, current).is_open
-        assert db.session.get(Inspection, previous).status == "closed"
+        assert db.session.get(Inspection, previous).status == "finalised"
+        assert db.session.get(Inspection, previous).finalised_on is not None
         demo_inspector = accounts.find(DEMO_EMAIL)
         for inspection in every:
             assert inspections.can_see(demo_inspector, inspection)

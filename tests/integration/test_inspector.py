@@ -139,7 +139,10 @@ def test_unlocking_shows_counts_and_downloads_json(app, client, factory):
     assert children["respondents"] == 4
     feel_safe = next(q for q in children["questions"] if q["id"] == "feel_safe")
     assert (feel_safe["base"], feel_safe["dont_want_to_say"]) == (3, 1)
-    assert feel_safe["positive"] == {"answers": ["yes"], "count": 2, "percent": 66.7}
+    positive = feel_safe["positive"]
+    assert (positive["answers"], positive["count"], positive["percent"]) == (["yes"], 2, 66.7)
+    # Wilson 95% interval for 2/3, worked by hand from the Wilson formula: 0.2077 to 0.9385.
+    assert positive["interval"] == {"low": 20.8, "high": 93.9}
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action)).all()
     assert actions.count("unlock") == 2

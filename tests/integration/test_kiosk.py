@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from survey_app.models import SealedResponse, db
@@ -100,7 +101,7 @@ def test_a_double_tap_on_send_is_stored_once(app, kiosk):
 
 def test_the_talk_to_an_inspector_help_is_on_every_question_screen(kiosk):
     start_kiosk(kiosk)
-    for url in ("/kiosk/welcome", "/kiosk/questionnaire"):
+    for url in ("/kiosk", "/kiosk/welcome", "/kiosk/questionnaire", "/kiosk/thanks?lang=en"):
         assert "I want to talk to an inspector" in kiosk.get(url).get_data(as_text=True)
 
 
@@ -163,3 +164,34 @@ def test_an_arabic_speaking_child_gets_right_to_left_pages(kiosk):
     start_kiosk(kiosk, "ar")
     html = kiosk.get("/kiosk/questionnaire").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in html
+
+
+def test_the_questionnaire_page_offers_steps_read_aloud_and_the_idle_question(app, kiosk):
+    app.config.update(KIOSK_IDLE_SECONDS=123, KIOSK_IDLE_COUNTDOWN_SECONDS=45)
+    start_kiosk(kiosk)
+    html = kiosk.get("/kiosk/questionnaire").get_data(as_text=True)
+    assert 'data-steps="question"' in html
+    assert 'data-idle-seconds="123"' in html and 'data-countdown-seconds="45"' in html
+    assert 'role="alertdialog"' in html and "Are you still there?" in html
+    assert 'id="read-aloud"' in html and 'role="status"' in html
+    assert "/static/stepper.js" in html and "/static/readaloud.js" in html
+    # Read aloud has nothing to offer without JavaScript, so the buttons come from the script.
+    assert "speak--" not in html
+
+
+def test_the_start_and_thanks_screens_have_no_idle_wipe(kiosk):
+    assert 'id="idle"' not in kiosk.get("/kiosk").get_data(as_text=True)
+
+
+def test_a_page_with_problems_keeps_every_question_on_one_page(app, kiosk):
+    response = answer_all(kiosk, feel_safe="perhaps")
+    html = response.get_data(as_text=True)
+    assert 'id="problems"' in html  # stepper.js leaves such a page whole
+
+
+def test_pages_are_compressed_for_browsers_that_ask(app):
+    # A plain client: the checking one reads every page as text, before it is decompressed.
+    raw = FlaskClient(app, app.response_class)
+    page = raw.get("/kiosk/enrol/any-token", headers={"Accept-Encoding": "gzip"})
+    assert page.headers.get("Content-Encoding") == "gzip"
+    assert "no-store" in page.headers["Cache-Control"]

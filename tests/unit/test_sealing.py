@@ -107,3 +107,77 @@ def test_any_answers_survive_sealing_unchanged(keys, answers):
     private, public = keys
     sealed = sealing.seal_answers(public, answers, context())
     assert sealing.Unsealer(private).open_answers(sealed, context()) == answers
+
+
+# --- several wrapped copies of one key ---------------------------------------------------------
+
+STRONGER = sealing.KdfParameters(memory_kib=2048, iterations=2, lanes=1)
+
+
+def test_kdf_parameters_know_when_they_are_weaker_than_wanted():
+    assert FAST.weaker_than(STRONGER)
+    assert not STRONGER.weaker_than(FAST)
+    assert not FAST.weaker_than(FAST)
+    assert sealing.KdfParameters(4096, 1, 1).weaker_than(sealing.KdfParameters(1024, 1, 2))
+
+
+def test_an_inspectors_own_key_wrap_cannot_stand_in_for_an_inspection_key(keys):
+    private, _ = keys
+    personal = sealing.wrap_private_key(private, "secret words", sealing.personal_owner("x"), FAST)
+    with pytest.raises(sealing.WrongPassphrase):
+        sealing.unwrap_private_key(personal, "secret words", "x")
+    assert sealing.unwrap_private_key(personal, "secret words", sealing.personal_owner("x"))
+
+
+def test_a_key_sealed_to_an_inspector_opens_only_with_their_key_for_that_inspection(keys):
+    private, _ = keys
+    inspector_private, inspector_public = sealing.generate_key_pair()
+    other_private, _ = sealing.generate_key_pair()
+    sealed = sealing.seal_key_to(inspector_public, private, sealing.grant_context("i", "me"))
+    assert private not in sealed
+    assert sealing.open_sealed_key(inspector_private, sealed, sealing.grant_context("i", "me"))
+    for wrong_key, context in [
+        (other_private, sealing.grant_context("i", "me")),
+        (inspector_private, sealing.grant_context("other inspection", "me")),
+        (inspector_private, sealing.grant_context("i", "someone else")),
+    ]:
+        with pytest.raises(sealing.SealBroken):
+            sealing.open_sealed_key(wrong_key, sealed, context)
+
+
+def test_an_unsealer_gives_back_the_key_it_holds_for_rewrapping(keys):
+    private, public = keys
+    assert sealing.Unsealer(private).private_bytes() == private
+    assert sealing.Unsealer(private).public_key == public
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    first=st.text(min_size=1, max_size=40),
+    second=st.text(min_size=1, max_size=40),
+    answers=st.dictionaries(st.text(min_size=1, max_size=10), answer_values, max_size=5),
+)
+def test_rewrapping_under_any_new_secret_keeps_old_answers_open(keys, first, second, answers):
+    """Changing the passphrase re-wraps the same key: answers sealed before still open, and
+    only the new secret opens the new wrap (unless both secrets are the same)."""
+    private, public = keys
+    sealed = sealing.seal_answers(public, answers, context())
+    old = sealing.wrap_private_key(private, first, "inspection-a", FAST)
+    opened = sealing.unwrap_private_key(old, first, "inspection-a")
+    new = sealing.wrap_private_key(opened, second, "inspection-a", STRONGER)
+    assert new.salt != old.salt and new.ciphertext != old.ciphertext
+    reopened = sealing.unwrap_private_key(new, second, "inspection-a")
+    assert sealing.Unsealer(reopened).open_answers(sealed, context()) == answers
+    if first != second:
+        with pytest.raises(sealing.WrongPassphrase):
+            sealing.unwrap_private_key(new, first, "inspection-a")
+
+
+def test_the_length_of_a_sealed_response_hides_how_much_was_written(keys):
+    _, public = keys
+    short = sealing.seal_answers(public, {"comment": "no"}, context())
+    longer = sealing.seal_answers(
+        public, {"comment": "I do not feel safe at night " * 5}, context()
+    )
+    assert len(short) == len(longer)
+    assert len(sealing.seal_answers(public, {"comment": "x" * 600}, context())) > len(short)

@@ -1,0 +1,163 @@
+"""Evidence from 100,000 sealed children's responses vs unsealing them alone.
+
+    python -m benchmarks.evidence [--responses 100000]
+
+Seals synthetic answers to the shipped children's questionnaire with the inspection's
+public key (into a new SQLite file, with executemany), then, each in a fresh process so
+that peak memory is its own: (1) unsealing every response through
+``responses.open_all``; (2) the whole evidence document through ``report.build``
+(unsealing, aggregation, significance tests, suppression) rendered with ``json.dumps``.
+Each is run twice and the faster run kept. The last line prints the ratio and the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSPHRASE = "benchmark passphrase, not for real use"  # noqa: S105 - synthetic data
+
+
+def _app(database: Path):
+    os.environ.update(
+        SURVEY_KDF_MEMORY_KIB="19456", SURVEY_KDF_ITERATIONS="2", SURVEY_KDF_LANES="1"
+    )
+    from survey_app import create_app
+
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "benchmark"},
+        instance_path=str(database.parent),
+    )
+
+
+def generate(database: Path, count: int) -> str:
+    from flask_migrate import upgrade
+
+    from survey_app import inspections, sealing
+    from survey_app.demo import synthetic_answers
+    from survey_app.models import Establishment, db
+
+    app = _app(database)
+    with app.app_context():
+        upgrade(revision="heads")
+        place = Establishment(name="Benchmark STC", type="stc")
+        db.session.add(place)
+        inspection = inspections.create_inspection(place, "full", PASSPHRASE, [])
+        db.session.commit()
+        questionnaire = app.extensions["questionnaires"].current("children", "stc")
+        context = sealing.response_context(inspection.id, questionnaire.id, questionnaire.version)
+        rng = random.Random(100)
+        today = dt.date.today().isoformat()
+        raw = db.engine.raw_connection()
+        try:
+            for start in range(0, count, 10000):
+                rows = [
+                    (
+                        uuid.uuid4().hex,
+                        inspection.id,
+                        questionnaire.id,
+                        questionnaire.version,
+                        today,
+                        sealing.seal_answers(
+                            inspection.public_key,
+                            synthetic_answers(questionnaire, rng, 0.65),
+                            context,
+                        ),
+                    )
+                    for _ in range(min(10000, count - start))
+                ]
+                raw.cursor().executemany(
+                    "INSERT INTO sealed_response (id, inspection_id, questionnaire_id,"
+                    " questionnaire_version, received_on, sealed) VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                raw.commit()
+        finally:
+            raw.close()
+        return inspection.id
+
+
+def measure(database: Path, inspection_id: str, what: str) -> dict:
+    """Runs in its own process: time and peak memory of one task."""
+    from survey_app import inspections, responses
+    from survey_app.evidence import report
+    from survey_app.models import Inspection, db
+
+    app = _app(database)
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        unsealer = inspections.unlock(inspection, PASSPHRASE)
+        began = time.perf_counter()
+        if what == "unseal":
+            broken = responses.BrokenSeals()
+            opened = sum(1 for _ in responses.open_all(inspection, unsealer, broken))
+            size = 0
+        else:
+            evidence = report.build(inspection, unsealer)
+            size = len(json.dumps(evidence, ensure_ascii=False, indent=2).encode())
+            opened = sum(q["respondents"] for q in evidence["questionnaires"])
+        seconds = time.perf_counter() - began
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "opened": opened, "peak_mib": peak_mib, "bytes": size}
+
+
+def run_measure(database: Path, inspection_id: str, what: str) -> dict:
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "benchmarks.evidence", "--measure", what,
+         "--database", str(database), "--inspection", inspection_id],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--measure", choices=["unseal", "evidence"])
+    parser.add_argument("--database", type=Path)
+    parser.add_argument("--inspection")
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.database, args.inspection, args.measure)))
+        return
+
+    database = Path(tempfile.mkdtemp(prefix="survey-evidence-")) / "bench.sqlite3"
+    began = time.perf_counter()
+    inspection_id = generate(database, args.responses)
+    print(f"sealed {args.responses} responses in {time.perf_counter() - began:.1f} s", flush=True)
+    runs = {"unseal": [], "evidence": []}
+    for _ in range(2):
+        for what in runs:
+            runs[what].append(run_measure(database, inspection_id, what))
+            print(what, runs[what][-1], flush=True)
+    unseal = min(runs["unseal"], key=lambda r: r["seconds"])
+    evidence = min(runs["evidence"], key=lambda r: r["seconds"])
+    if unseal["opened"] != args.responses or evidence["opened"] != args.responses:
+        raise SystemExit(f"FAILED: opened {unseal['opened']} and {evidence['opened']}")
+    ratio = evidence["seconds"] / unseal["seconds"]
+    peak = max(r["peak_mib"] for r in runs["evidence"])
+    ok = ratio <= 1.5 and evidence["seconds"] < 10 and peak < 512
+    print(
+        f"{'meets' if ok else 'MISSES'} goals: evidence/unsealing time ratio {ratio:.2f} "
+        f"(goal <= 1.5); evidence {evidence['seconds']:.2f} s (goal < 10), unsealing "
+        f"{unseal['seconds']:.2f} s; peak RSS evidence {peak:.0f} MiB (goal < 512), unsealing "
+        f"{unseal['peak_mib']:.0f} MiB; {args.responses} responses, "
+        f"{evidence['bytes'] / 1024:.0f} KiB of JSON"
+    )
+
+
+if __name__ == "__main__":
+    main()

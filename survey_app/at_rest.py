@@ -1,0 +1,80 @@
+"""What the database files give away beyond their rows: arrival order and deleted bytes.
+
+Rows in the respondent tables have random keys and no times, but storage engines keep
+order of their own:
+
+* **SQLite** keeps ``WITHOUT ROWID`` rows in key order, yet inside a page a new cell is
+  written below the previous one, so byte offsets follow arrival; the write-ahead log
+  holds pages in commit order until it is truncated; deleted cells linger in free space.
+  ``secure_delete`` zeroes deleted content, and ``VACUUM`` then a truncating checkpoint
+  rebuild the file in key order and empty the log.
+* **PostgreSQL** appends rows to the heap (``ctid``, and ``pg_dump`` row order, follow
+  arrival) and stamps each with the inserting transaction id (``xmin``), which only grows.
+  Re-inserting every row in one transaction, in key order, gives them one ``xmin``; ``CLUSTER``
+  on the primary key rewrites the table file in that (random) order, without the old tuples.
+
+``forget_arrival_order`` does both for its engine. It runs when an inspection closes, after
+a purge or erase, and from ``flask --app wsgi forget-order`` (run it before a backup).
+While a survey is open, the order is there to be read by someone with the files: see
+``docs/threat-model.md`` (residual risks).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .models import db
+
+# Respondent tables and their random keys.
+RESPONDENT_TABLES = {
+    "sealed_response": "id",
+    "staff_code": "code_hash",
+    "spent_ballot": "ballot_hash",
+}
+
+
+@event.listens_for(Engine, "connect")
+def _zero_deleted_content(dbapi_connection, record) -> None:
+    """SQLite: overwrite deleted rows with zeros instead of leaving them in free space."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA secure_delete = ON")
+        cursor.close()
+
+
+def forget_arrival_order() -> str:
+    """Rewrite the respondent tables so nothing in storage follows arrival; returns the engine."""
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _rebuild_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _rewrite_postgresql(engine)
+    return engine.dialect.name
+
+
+def _rebuild_sqlite(engine: Engine) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM")
+        # In WAL mode the log still holds the pages in commit order: copy back and empty it.
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _rewrite_postgresql(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in RESPONDENT_TABLES:
+            # Readers carry on; writers wait the moment this takes, so no row is missed.
+            connection.exec_driver_sql(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        for table, key in RESPONDENT_TABLES.items():
+            copy = f"arrival_{table}"
+            # Table and column names come from RESPONDENT_TABLES above, never from input,
+            # hence the SQL-injection warnings silenced below.
+            create = f"CREATE TEMPORARY TABLE {copy} ON COMMIT DROP AS "
+            create += f"SELECT * FROM {table}"  # noqa: S608  # nosec B608
+            connection.exec_driver_sql(create)
+            connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608  # nosec B608
+            refill = f"INSERT INTO {table} SELECT * FROM {copy} ORDER BY {key}"  # noqa: S608  # nosec B608
+            connection.exec_driver_sql(refill)
+            connection.exec_driver_sql(f"CLUSTER {table} USING {table}_pkey")

@@ -1,0 +1,114 @@
+"""Finalised evidence: whole-inspection counts kept in the clear for later comparisons.
+
+When the lead inspector finalises an inspection's evidence, each question's
+whole-inspection counts (as an inspectorate publishes them: no breakdown by
+group, no comment) are stored in ``published_count``. Later inspections compare
+against these, so a comparison never needs another inspection's passphrase.
+The raw responses stay sealed until they are purged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..models import Establishment, Inspection, PublishedCount, db, today
+from .aggregate import QuestionnaireSummary
+
+
+class AlreadyFinalised(Exception):
+    pass
+
+
+class StillOpen(Exception):
+    pass
+
+
+def finalise(inspection: Inspection, summaries: dict[str, QuestionnaireSummary]) -> int:
+    """Store the counts of every choice question and mark the inspection finalised.
+
+    Returns the number of questions stored. The caller commits.
+    """
+    if inspection.status == "finalised":
+        raise AlreadyFinalised(f"inspection {inspection.id} is already finalised")
+    if inspection.is_open:
+        raise StillOpen(f"inspection {inspection.id} is still open; close the survey first")
+    stored = 0
+    for summary in summaries.values():
+        for counts in summary.questions.values():
+            if not counts.question.is_choice:
+                continue
+            db.session.add(
+                PublishedCount(
+                    inspection_id=inspection.id,
+                    questionnaire_id=summary.questionnaire_id,
+                    question_id=counts.question.id,
+                    respondents=summary.respondents,
+                    asked=counts.asked,
+                    missing=counts.missing,
+                    dont_want_to_say=counts.dont_want_to_say,
+                    positive=counts.positive,
+                    options=dict(counts.options),
+                )
+            )
+            stored += 1
+    inspection.status = "finalised"
+    inspection.finalised_on = today()
+    return stored
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """Counts for one question over one or more finalised inspections."""
+
+    base: int
+    positive: int
+
+
+def previous(inspection: Inspection) -> Inspection | None:
+    """The latest earlier finalised inspection of the same establishment."""
+    return db.session.scalars(
+        select(Inspection)
+        .where(
+            Inspection.establishment_id == inspection.establishment_id,
+            Inspection.id != inspection.id,
+            Inspection.status == "finalised",
+            Inspection.opened_on <= inspection.opened_on,
+        )
+        .order_by(Inspection.opened_on.desc(), Inspection.finalised_on.desc())
+        .limit(1)
+    ).first()
+
+
+def comparators(inspection: Inspection) -> list[Inspection]:
+    """The latest finalised inspection of every other establishment of the same type."""
+    candidates = db.session.scalars(
+        select(Inspection)
+        .join(Inspection.establishment)
+        .where(
+            Establishment.type == inspection.establishment.type,
+            Inspection.establishment_id != inspection.establishment_id,
+            Inspection.status == "finalised",
+        )
+        .order_by(Inspection.opened_on.desc(), Inspection.finalised_on.desc())
+    )
+    latest: dict[str, Inspection] = {}
+    for candidate in candidates:
+        latest.setdefault(candidate.establishment_id, candidate)
+    return sorted(latest.values(), key=lambda i: i.id)
+
+
+def pooled(inspections: list[Inspection]) -> dict[tuple[str, str], Pooled]:
+    """``(questionnaire id, question id) -> Pooled`` summed over ``inspections``."""
+    if not inspections:
+        return {}
+    totals: dict[tuple[str, str], list[int]] = {}
+    rows = db.session.scalars(
+        select(PublishedCount).where(PublishedCount.inspection_id.in_([i.id for i in inspections]))
+    )
+    for row in rows:
+        total = totals.setdefault((row.questionnaire_id, row.question_id), [0, 0])
+        total[0] += row.asked - row.missing - row.dont_want_to_say
+        total[1] += row.positive
+    return {key: Pooled(base, positive) for key, (base, positive) in totals.items()}

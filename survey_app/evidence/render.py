@@ -1,0 +1,42 @@
+"""The evidence as a standalone HTML document and as a PDF (WeasyPrint).
+
+Both render ``inspect/evidence_content.html``, the same content as the web page,
+with the service's stylesheets embedded, so the file needs nothing from any host.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, render_template
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def stylesheet() -> str:
+    return "\n".join(
+        (STATIC / name).read_text(encoding="utf-8") for name in ("survey.css", "evidence.css")
+    )
+
+
+def to_html(evidence: dict, inspection) -> str:
+    with current_app.test_request_context():
+        return render_template(
+            "inspect/evidence_document.html",
+            evidence=evidence,
+            inspection=inspection,
+            stylesheet=stylesheet(),
+            referral_form=False,
+            page_lang="en",
+            page_dir="ltr",
+        )
+
+
+def to_pdf(evidence: dict, inspection) -> bytes:
+    from weasyprint import HTML
+
+    def no_fetching(url: str, *args, **kwargs):
+        raise ValueError(f"the evidence PDF fetches nothing ({url})")
+
+    html = to_html(evidence, inspection)
+    return HTML(string=html, url_fetcher=no_fetching, media_type="print").write_pdf()

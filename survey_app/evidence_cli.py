@@ -1,0 +1,154 @@
+"""Evidence commands: ``export``, ``inspections finalise`` and ``responses import``.
+
+Registered by ``cli.register_commands``. Like every command, they exit non-zero
+with a one-line message on bad input, and are audit-logged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from . import inspections, paper, responses, sealing
+from .evidence import published, render, report, tables
+from .models import Inspection, audit, db
+
+CLI_ACTOR = "command line"
+EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf", "html")
+
+
+def _inspection(inspection_id: str) -> Inspection:
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise click.ClickException(f"no inspection with id {inspection_id}")
+    return inspection
+
+
+def _unlock(inspection: Inspection, what: str) -> sealing.Unsealer:
+    passphrase = os.environ.get("SURVEY_PASSPHRASE")
+    if passphrase is None:
+        passphrase = click.prompt("Inspection passphrase", hide_input=True)
+    try:
+        unsealer = inspections.unlock(inspection, passphrase)
+    except sealing.WrongPassphrase as error:
+        audit(CLI_ACTOR, "unlock-refused", inspection.id, what)
+        db.session.commit()
+        raise click.ClickException(str(error)) from None
+    audit(CLI_ACTOR, "unlock", inspection.id, what)
+    return unsealer
+
+
+def render_evidence(evidence: dict, inspection: Inspection, format_: str) -> bytes:
+    if format_ == "json":
+        return json.dumps(evidence, ensure_ascii=False, indent=2).encode("utf-8")
+    if format_ == "csv":
+        return tables.to_csv(evidence).encode("utf-8")
+    if format_ == "xlsx":
+        return tables.to_xlsx(evidence)
+    if format_ == "pdf":
+        return render.to_pdf(evidence, inspection)
+    return render.to_html(evidence, inspection).encode("utf-8")
+
+
+@click.command("export")
+@click.argument("inspection_id")
+@click.option(
+    "--format", "format_", type=click.Choice(EXPORT_FORMATS), default="json", show_default=True
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def export(inspection_id: str, format_: str, output: str) -> None:
+    """Unlock an inspection and write its evidence (passphrase: SURVEY_PASSPHRASE or a prompt)."""
+    inspection = _inspection(inspection_id)
+    unsealer = _unlock(inspection, f"export {format_}")
+    body = render_evidence(report.build(inspection, unsealer), inspection, format_)
+    try:
+        Path(output).write_bytes(body)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+    audit(CLI_ACTOR, "export", inspection.id, f"{format_} to {Path(output).name}")
+    db.session.commit()
+    click.echo(f"Wrote {output}")
+
+
+@click.command("finalise")
+@click.argument("inspection_id")
+@with_appcontext
+def finalise(inspection_id: str) -> None:
+    """Finalise a closed inspection's evidence: keep its whole-inspection counts for comparisons."""
+    inspection = _inspection(inspection_id)
+    if inspection.status != "closed":
+        raise click.ClickException(
+            f"inspection {inspection_id} is {inspection.status}; only a closed one can be finalised"
+        )
+    unsealer = _unlock(inspection, "finalise")
+    try:
+        stored = report.finalise(inspection, unsealer)
+    except (published.AlreadyFinalised, published.StillOpen) as error:
+        raise click.ClickException(str(error)) from None
+    audit(CLI_ACTOR, "evidence-finalise", inspection.id, f"{stored} questions published")
+    db.session.commit()
+    click.echo(f"Finalised inspection {inspection.id}: counts for {stored} questions kept")
+
+
+responses_cli = AppGroup("responses", help="Responses collected on paper.")
+
+
+@responses_cli.command("import")
+@click.argument("inspection_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--questionnaire",
+    "questionnaire_key",
+    required=True,
+    help="The questionnaire id (its newest version), or id.vN for one version.",
+)
+def responses_import(inspection_id: str, file: str, questionnaire_key: str) -> None:
+    """Seal keyed-in paper questionnaires from a CSV file: all of them, or none."""
+    inspection = _inspection(inspection_id)
+    if inspection.status == "finalised":
+        raise click.ClickException(f"inspection {inspection_id} is finalised; nothing can be added")
+    questionnaire = _questionnaire(questionnaire_key, inspection)
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not UTF-8 text; save it as CSV UTF-8") from None
+    try:
+        rows = paper.parse(text, questionnaire)
+    except paper.PaperError as error:
+        for problem in error.problems:
+            click.echo(f"{Path(file).name}: {problem}", err=True)
+        count = len(error.problems)
+        raise click.ClickException(
+            f"{count} problem{'s' if count != 1 else ''} found; nothing was imported"
+        ) from None
+    for answers in rows:
+        responses.add_sealed(inspection, questionnaire, answers)
+    audit(CLI_ACTOR, "paper-import", inspection.id, f"{len(rows)} {questionnaire.key}")
+    db.session.commit()
+    click.echo(f"Sealed {len(rows)} paper questionnaires ({questionnaire.key})")
+
+
+def _questionnaire(key: str, inspection: Inspection):
+    library = current_app.extensions["questionnaires"]
+    questionnaire_id, _, version = key.partition(".v")
+    candidates = [q for q in library if q.id == questionnaire_id]
+    if version:
+        candidates = [q for q in candidates if str(q.version) == version]
+    if not candidates:
+        raise click.ClickException(f"no questionnaire {key}")
+    chosen = max(candidates, key=lambda q: q.version)
+    if inspection.establishment.type not in chosen.establishment_types:
+        raise click.ClickException(
+            f"{chosen.key} is not used in {inspection.establishment.type} establishments"
+        )
+    return chosen
+
+
+INSPECTION_COMMANDS = (finalise,)
+TOP_LEVEL_COMMANDS = (export, responses_cli)

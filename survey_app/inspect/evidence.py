@@ -1,0 +1,138 @@
+"""Inspector evidence: the page, downloads in every format, finalising, safeguarding referrals.
+
+Every route that opens answers unlocks for this request only (``inspections.unlock``,
+the one unlock entry point) and is audit-logged, as is every download.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import inspections, sealing
+from ..evidence import render, report, tables
+from ..models import SafeguardingReferral, audit, db
+from . import blueprint
+from .forms import ActionForm, PassphraseForm
+from .views import _overview, _visible
+
+FORMATS = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+_REF = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _unlock(inspection, what: str):
+    """``(unsealer, None)``, or ``(None, response)`` when the form or the passphrase is wrong."""
+    form = PassphraseForm()
+    if not form.validate_on_submit():
+        return None, _overview(inspection, 400, unlock_form=form)
+    try:
+        unsealer = inspections.unlock(
+            inspection, form.passphrase.data, current_user._get_current_object()
+        )
+    except sealing.WrongPassphrase:
+        audit(current_user.email, "unlock-refused", inspection.id, what)
+        db.session.commit()
+        return None, _overview(inspection, 403, unlock_form=form, wrong_passphrase=True)
+    audit(current_user.email, "unlock", inspection.id, what)
+    return unsealer, None
+
+
+def _unlocked_evidence(inspection, what: str):
+    unsealer, refused = _unlock(inspection, what)
+    if refused is not None:
+        return None, refused
+    built = report.build(inspection, unsealer)
+    db.session.commit()
+    return built, None
+
+
+@blueprint.post("/inspections/<inspection_id>/evidence")
+@login_required
+def evidence(inspection_id: str):
+    inspection = _visible(inspection_id)
+    built, refused = _unlocked_evidence(inspection, "evidence page")
+    if refused is not None:
+        return refused
+    return render_template(
+        "inspect/evidence.html",
+        inspection=inspection,
+        evidence=built,
+        download_form=PassphraseForm(),
+        referral_form=True,
+    )
+
+
+def _download(inspection, fmt: str) -> Response:
+    built, refused = _unlocked_evidence(inspection, f"download {fmt}")
+    if refused is not None:
+        return refused
+    if fmt == "json":
+        body = json.dumps(built, ensure_ascii=False, indent=2)
+    elif fmt == "csv":
+        body = tables.to_csv(built)
+    elif fmt == "xlsx":
+        body = tables.to_xlsx(built)
+    else:
+        body = render.to_pdf(built, inspection)
+    audit(current_user.email, "export", inspection.id, f"{fmt} download")
+    db.session.commit()
+    return Response(
+        body,
+        mimetype=FORMATS[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="evidence-{inspection.id}.{fmt}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@blueprint.post("/inspections/<inspection_id>/evidence.<fmt>")
+@login_required
+def evidence_download(inspection_id: str, fmt: str):
+    inspection = _visible(inspection_id)
+    if fmt not in FORMATS:
+        abort(404)
+    return _download(inspection, fmt)
+
+
+@blueprint.post("/inspections/<inspection_id>/finalise")
+@login_required
+def finalise(inspection_id: str):
+    inspection = _visible(inspection_id)
+    if inspection.status != "closed":
+        abort(400)
+    unsealer, refused = _unlock(inspection, "finalise")
+    if refused is not None:
+        return refused
+    stored = report.finalise(inspection, unsealer)
+    audit(current_user.email, "evidence-finalise", inspection.id, f"{stored} questions published")
+    db.session.commit()
+    flash(_("The evidence is final. Its whole-inspection counts are kept for future comparisons."))
+    return redirect(url_for("inspect.inspection", inspection_id=inspection.id))
+
+
+@blueprint.post("/inspections/<inspection_id>/referrals")
+@login_required
+def record_referral(inspection_id: str):
+    inspection = _visible(inspection_id)
+    ref = request.form.get("ref", "")
+    if not ActionForm().validate_on_submit() or not _REF.match(ref):
+        abort(400)
+    db.session.add(
+        SafeguardingReferral(
+            inspection_id=inspection.id, comment_ref=ref, referred_by=current_user.email
+        )
+    )
+    audit(current_user.email, "safeguarding-referral", inspection.id, f"comment {ref}")
+    db.session.commit()
+    flash(_("Recorded: the flagged comment was passed to the safeguarding lead."))
+    return redirect(url_for("inspect.inspection", inspection_id=inspection.id))

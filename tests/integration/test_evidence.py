@@ -1,0 +1,242 @@
+"""Evidence end to end: comparisons with finalised inspections, every output, finalising,
+safeguarding referrals, and the JSON format against its schema."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from survey_app import inspections, responses
+from survey_app.demo import DEMO_EMAIL, DEMO_PASSPHRASE, DEMO_PASSWORD, load_demo
+from survey_app.evidence import report
+from survey_app.models import AuditEvent, Inspection, PublishedCount, SafeguardingReferral, db
+from tests.helpers import PASSPHRASE, post_form, sign_in
+
+SCHEMA = json.loads(
+    (
+        Path(__file__).resolve().parents[2] / "survey_app" / "schema" / "evidence.schema.json"
+    ).read_text(encoding="utf-8")
+)
+
+
+def seal(app, inspection_id: str, audience: str, answers_list: list[dict]) -> None:
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        questionnaire = app.extensions["questionnaires"].current(audience, "stc")
+        for answers in answers_list:
+            responses.add_sealed(inspection, questionnaire, answers)
+        db.session.commit()
+
+
+def finalise(app, inspection_id: str) -> None:
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        if inspection.is_open:
+            inspections.close_inspection(inspection)
+        report.finalise(inspection, inspections.unlock(inspection, PASSPHRASE))
+        db.session.commit()
+
+
+def fisher_two_sided(a: int, b: int, c: int, d: int) -> float:
+    """Fisher's exact test from the hypergeometric distribution, written out independently."""
+    row1, col1, n = a + b, a + c, a + b + c + d
+
+    def p(x: int) -> float:
+        return math.comb(col1, x) * math.comb(n - col1, row1 - x) / math.comb(n, row1)
+
+    observed = p(a)
+    low, high = max(0, row1 + col1 - n), min(row1, col1)
+    return sum(p(x) for x in range(low, high + 1) if p(x) <= observed * (1 + 1e-7))
+
+
+@pytest.fixture
+def setting(app, factory):
+    """A previous and a current inspection of one centre, and a comparator centre."""
+    email = factory.inspector()
+    centre = factory.establishment("Centre A")
+    other = factory.establishment("Centre B")
+    previous = factory.inspection([email], establishment=centre)
+    comparator = factory.inspection([email], establishment=other)
+    with app.app_context():  # the previous one opened a year earlier
+        import datetime as dt
+
+        db.session.get(Inspection, previous).opened_on = dt.date.today() - dt.timedelta(days=365)
+        db.session.commit()
+    current = factory.inspection([email], establishment=centre)
+    seal(app, previous, "children", [{"feel_safe": "yes"}] * 2 + [{"feel_safe": "no"}] * 8)
+    seal(app, comparator, "children", [{"feel_safe": "yes"}] * 5 + [{"feel_safe": "no"}] * 5)
+    seal(
+        app,
+        current,
+        "children",
+        [{"feel_safe": "yes", "age_band": "over_16"}] * 9
+        + [{"feel_safe": "no", "anything_else": "=HYPERLINK(1) he hit me"}],
+    )
+    seal(app, current, "staff", [{"children_safe": "yes", "role_group": "frontline"}] * 6)
+    finalise(app, previous)
+    finalise(app, comparator)
+    return {"email": email, "current": current, "previous": previous, "comparator": comparator}
+
+
+def unlock(client, inspection_id: str, action: str, passphrase: str = PASSPHRASE):
+    url = f"/inspector/inspections/{inspection_id}"
+    return post_form(client, url, url + action, passphrase=passphrase)
+
+
+def test_comparisons_use_finalised_counts_with_p_values_and_marks(app, client, setting):
+    sign_in(client, setting["email"])
+    download = unlock(client, setting["current"], "/evidence.json")
+    assert download.status_code == 200
+    evidence = json.loads(download.get_data(as_text=True))
+    Draft202012Validator(SCHEMA).validate(evidence)
+    assert evidence["method"]["test"] == "auto" and evidence["method"]["threshold"] == 0.01
+    assert evidence["compared_with"]["previous"]["inspection"] == setting["previous"]
+    assert evidence["compared_with"]["comparator"]["inspections"] == [setting["comparator"]]
+    children = evidence["questionnaires"][0]
+    feel_safe = next(q for q in children["questions"] if q["id"] == "feel_safe")
+    previous = feel_safe["comparisons"]["previous"]
+    # 9/10 against 2/10: expected counts of 4.5 are below 5, so Fisher's exact test.
+    assert (previous["base"], previous["positive"], previous["test"]) == (10, 2, "fisher")
+    assert previous["p_value"] == pytest.approx(fisher_two_sided(9, 1, 2, 8), rel=1e-9)
+    assert previous["p_value"] == pytest.approx(0.005477, abs=1e-6)
+    assert previous["significant"] and previous["mark"] == "better"
+    assert previous["difference"] == 70.0
+    comparator = feel_safe["comparisons"]["comparator"]
+    assert comparator["p_value"] == pytest.approx(fisher_two_sided(9, 1, 5, 5), rel=1e-9)
+    assert not comparator["significant"] and comparator["mark"] is None
+    change = children["change"]
+    assert change["overall"]["better"] == 1 and change["overall"]["verdict"] == "improving"
+    assert change["overall"]["wording"].startswith("Improving: 1 result significantly better")
+    # Breakdowns: not stated is 0 of 1 (a base below 5: hidden). Its positive cell would
+    # follow from the column total (9) minus over 16's 9, so over 16 is hidden too.
+    [age] = feel_safe["breakdowns"]
+    groups = {g["id"]: g for g in age["groups"]}
+    assert groups["not_stated"]["suppressed"] and groups["not_stated"]["base"] is None
+    assert groups["over_16"]["suppressed"] and groups["over_16"]["percent"] is None
+    # Comments are apart from the answers and flagged.
+    [flag] = evidence["safeguarding_flags"]
+    assert flag["flags"] == ["harm"] and flag["referred"] is None
+    assert "comments" not in json.dumps(children["questions"][-1].get("options", []))
+    # Perception gap: children 9/10 against staff 6/6.
+    [gap] = evidence["perception_gaps"]
+    assert (gap["children"]["percent"], gap["staff"]["percent"]) == (90.0, 100.0)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv", "json"])
+def test_every_download_unlocks_and_is_audit_logged(app, client, setting, fmt):
+    sign_in(client, setting["email"])
+    download = unlock(client, setting["current"], f"/evidence.{fmt}")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["Cache-Control"] == "no-store"
+    body = download.data
+    if fmt == "pdf":
+        assert body.startswith(b"%PDF")
+    elif fmt == "xlsx":
+        workbook = load_workbook(io.BytesIO(body))
+        comments = [c.value for row in workbook["Comments"].iter_rows() for c in row]
+        assert "'=HYPERLINK(1) he hit me" in comments
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
+        assert "p < 0.01" in rows[0][0]
+    else:
+        assert json.loads(body)["format"] == "survey-evidence/2"
+    with app.app_context():
+        details = db.session.scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.inspection_id == setting["current"], AuditEvent.action == "export"
+            )
+        ).all()
+    assert details == [f"{fmt} download"]
+
+
+def test_downloads_refuse_a_wrong_passphrase_and_unknown_formats(app, client, setting):
+    sign_in(client, setting["email"])
+    refused = unlock(client, setting["current"], "/evidence.pdf", passphrase="not the one")
+    assert refused.status_code == 403
+    assert unlock(client, setting["current"], "/evidence.docx").status_code == 404
+
+
+def test_the_evidence_page_shows_charts_marks_and_flags_first(app, client, setting):
+    sign_in(client, setting["email"])
+    page = unlock(client, setting["current"], "/evidence")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<svg" in html and 'role="img"' in html and "<title id=" in html
+    assert "significantly better" in html
+    assert "evidence.css" in html
+    assert html.index("Safeguarding flags") < html.index("Results by question")
+    assert "http://" not in html.replace("http://www.w3.org", "")
+
+
+def test_recording_a_referral_is_audit_logged_and_shown(app, client, setting):
+    sign_in(client, setting["email"])
+    evidence = json.loads(unlock(client, setting["current"], "/evidence.json").data)
+    ref = evidence["safeguarding_flags"][0]["ref"]
+    url = f"/inspector/inspections/{setting['current']}"
+    recorded = post_form(client, url, url + "/referrals", ref=ref)
+    assert recorded.status_code == 302
+    with app.app_context():
+        [referral] = db.session.scalars(select(SafeguardingReferral)).all()
+        assert (referral.comment_ref, referral.referred_by) == (ref, setting["email"])
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "safeguarding-referral" in actions
+    again = json.loads(unlock(client, setting["current"], "/evidence.json").data)
+    assert again["safeguarding_flags"][0]["referred"]["by"] == setting["email"]
+    assert post_form(client, url, url + "/referrals", ref="not-a-ref").status_code == 400
+
+
+def test_finalising_keeps_question_counts_only_and_needs_a_closed_inspection(
+    app, client, factory, setting
+):
+    sign_in(client, setting["email"])
+    current = setting["current"]
+    assert unlock(client, current, "/finalise").status_code == 400  # still open
+    factory.close(current)
+    assert unlock(client, current, "/finalise", passphrase="wrong passphrase").status_code == 403
+    done = unlock(client, current, "/finalise")
+    assert done.status_code == 302
+    with app.app_context():
+        inspection = db.session.get(Inspection, current)
+        assert inspection.status == "finalised" and inspection.finalised_on is not None
+        rows = db.session.scalars(
+            select(PublishedCount).where(PublishedCount.inspection_id == current)
+        ).all()
+        stored = {(r.questionnaire_id, r.question_id): r for r in rows}
+        assert stored[("tiny-children", "feel_safe")].positive == 9
+        assert stored[("tiny-children", "feel_safe")].options == {"yes": 9, "no": 1}
+        assert ("tiny-children", "anything_else") not in stored  # no comments
+        assert "evidence-finalise" in db.session.scalars(select(AuditEvent.action)).all()
+    assert unlock(client, current, "/finalise").status_code == 400  # only once
+
+
+def test_the_inspection_page_offers_finalising_only_when_closed(app, client, factory, setting):
+    sign_in(client, setting["email"])
+    url = f"/inspector/inspections/{setting['current']}"
+    assert "Finalise the evidence" not in client.get(url).get_data(as_text=True)
+    factory.close(setting["current"])
+    assert "Finalise the evidence" in client.get(url).get_data(as_text=True)
+
+
+def test_the_demo_evidence_is_valid_against_the_schema_and_renders(shipped_app, tmp_path):
+    with shipped_app.app_context():
+        created = load_demo(children=30, staff=40, seed=7)
+        inspection = db.session.get(Inspection, created["current"])
+        evidence = report.build(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
+    Draft202012Validator(SCHEMA).validate(evidence)
+    assert evidence["compared_with"]["previous"] is not None
+    assert evidence["compared_with"]["comparator"]["inspections"]
+    assert evidence["perception_gaps"] and evidence["role_gaps"]
+    client = shipped_app.test_client()
+    sign_in_demo = post_form(client, "/inspector/sign-in", email=DEMO_EMAIL, password=DEMO_PASSWORD)
+    assert sign_in_demo.status_code == 302
+    page = unlock(client, created["current"], "/evidence", passphrase=DEMO_PASSPHRASE)
+    assert page.status_code == 200  # the checked client validates the whole page
