@@ -20,7 +20,8 @@ from .questionnaire import DefinitionError, load_directory
 CLI_ACTOR = "command line"
 
 
-def _inspection(inspection_id: str) -> Inspection:
+def find_inspection(inspection_id: str) -> Inspection:
+    """The inspection with this id, or a one-line error."""
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None:
         raise click.ClickException(f"no inspection with id {inspection_id}")
@@ -28,7 +29,7 @@ def _inspection(inspection_id: str) -> Inspection:
 
 
 def _open_inspection(inspection_id: str) -> Inspection:
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     if not inspection.is_open:
         raise click.ClickException(f"inspection {inspection_id} is {inspection.status}")
     return inspection
@@ -121,7 +122,7 @@ def inspections_create(establishment_id: str, kind: str, recovery_key: bool) -> 
 @click.argument("email")
 def inspections_assign(inspection_id: str, email: str) -> None:
     """Let an inspector see and unlock an inspection."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     inspector = accounts.find(email)
     if inspector is None:
         raise click.ClickException(f"no account for {email}")

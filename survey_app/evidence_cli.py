@@ -15,18 +15,11 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import inspections, paper, responses, sealing
+from .cli import CLI_ACTOR, find_inspection
 from .evidence import published, render, report, tables
 from .models import Inspection, audit, db
 
-CLI_ACTOR = "command line"
 EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf", "html")
-
-
-def _inspection(inspection_id: str) -> Inspection:
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None:
-        raise click.ClickException(f"no inspection with id {inspection_id}")
-    return inspection
 
 
 def _unlock(inspection: Inspection, what: str) -> sealing.Unsealer:
@@ -64,7 +57,7 @@ def render_evidence(evidence: dict, inspection: Inspection, format_: str) -> byt
 @with_appcontext
 def export(inspection_id: str, format_: str, output: str) -> None:
     """Unlock an inspection and write its evidence (passphrase: SURVEY_PASSPHRASE or a prompt)."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     unsealer = _unlock(inspection, f"export {format_}")
     body = render_evidence(report.build(inspection, unsealer), inspection, format_)
     try:
@@ -81,7 +74,7 @@ def export(inspection_id: str, format_: str, output: str) -> None:
 @with_appcontext
 def finalise(inspection_id: str) -> None:
     """Finalise a closed inspection's evidence: keep its whole-inspection counts for comparisons."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     if inspection.status != "closed":
         raise click.ClickException(
             f"inspection {inspection_id} is {inspection.status}; only a closed one can be finalised"
@@ -110,7 +103,7 @@ responses_cli = AppGroup("responses", help="Responses collected on paper.")
 )
 def responses_import(inspection_id: str, file: str, questionnaire_key: str) -> None:
     """Seal keyed-in paper questionnaires from a CSV file: all of them, or none."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     if inspection.status == "finalised":
         raise click.ClickException(f"inspection {inspection_id} is finalised; nothing can be added")
     questionnaire = _questionnaire(questionnaire_key, inspection)

@@ -94,17 +94,3 @@ def visible_inspections(inspector: Inspector) -> list[Inspection]:
 
 def can_see(inspector: Inspector, inspection: Inspection) -> bool:
     return inspector.is_admin or inspector in inspection.inspectors
-
-
-def previous_inspection(inspection: Inspection) -> Inspection | None:
-    """The latest earlier inspection of the same establishment."""
-    return db.session.scalars(
-        select(Inspection)
-        .where(
-            Inspection.establishment_id == inspection.establishment_id,
-            Inspection.id != inspection.id,
-            Inspection.opened_on <= inspection.opened_on,
-        )
-        .order_by(Inspection.opened_on.desc())
-        .limit(1)
-    ).first()

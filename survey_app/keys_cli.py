@@ -13,16 +13,8 @@ import click
 from flask.cli import with_appcontext
 
 from . import accounts, inspections, keys, retention, sealing
+from .cli import CLI_ACTOR, find_inspection
 from .models import Inspection, audit, db
-
-CLI_ACTOR = "command line"
-
-
-def _inspection(inspection_id: str) -> Inspection:
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None:
-        raise click.ClickException(f"no inspection with id {inspection_id}")
-    return inspection
 
 
 def _secret(variable: str, prompt: str, twice: bool = False) -> str:
@@ -53,7 +45,7 @@ def _refused(inspection: Inspection, what: str, error: Exception) -> click.Click
 def change_passphrase(inspection_id: str) -> None:
     """Change the passphrase (current: SURVEY_PASSPHRASE or a prompt; new: SURVEY_NEW_PASSPHRASE
     or a prompt twice). The answers stay sealed as they are."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     current = _current_passphrase()
     new = _new_passphrase()
     try:
@@ -72,7 +64,7 @@ def change_passphrase(inspection_id: str) -> None:
 @with_appcontext
 def recover(inspection_id: str) -> None:
     """Set a new passphrase with the recovery key (SURVEY_RECOVERY_KEY or a prompt)."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     recovery_key = _secret("SURVEY_RECOVERY_KEY", "Recovery key")
     new = _new_passphrase()
     try:
@@ -91,7 +83,7 @@ def recover(inspection_id: str) -> None:
 @with_appcontext
 def new_recovery_key(inspection_id: str) -> None:
     """Make a new recovery key (the old one stops working) and print it once."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     try:
         recovery_key = keys.replace_recovery_key(inspection, _current_passphrase())
     except sealing.WrongPassphrase as error:
@@ -114,7 +106,7 @@ def _assigned(inspection: Inspection, email: str):
 @with_appcontext
 def grant(inspection_id: str, email: str) -> None:
     """Let an assigned inspector unlock with their own password (needs the passphrase once)."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     grantee = _assigned(inspection, email)
     try:
         keys.grant(inspection, grantee, _current_passphrase())
@@ -133,7 +125,7 @@ def grant(inspection_id: str, email: str) -> None:
 @with_appcontext
 def revoke_access(inspection_id: str, email: str) -> None:
     """Remove an inspector's own copy of the inspection key."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     grantee = _assigned(inspection, email)
     if not keys.revoke(inspection, grantee):
         raise click.ClickException(f"{grantee.email} has no access of their own to revoke")
@@ -148,7 +140,7 @@ def revoke_access(inspection_id: str, email: str) -> None:
 @with_appcontext
 def erase(inspection_id: str, yes: bool) -> None:
     """Erase an inspection's raw sealed responses now (aggregate evidence is kept)."""
-    inspection = _inspection(inspection_id)
+    inspection = find_inspection(inspection_id)
     count = retention.response_count(inspection)
     click.echo(
         f"This erases {count} sealed responses of inspection {inspection.id} "

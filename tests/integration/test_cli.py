@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from survey_app import accounts, inspections, responses, sealing
 from survey_app.demo import DEMO_ADMIN, DEMO_EMAIL, DEMO_PASSPHRASE, DEMO_PASSWORD
+from survey_app.evidence import published
 from survey_app.models import (
     AuditEvent,
     Establishment,
@@ -726,7 +727,7 @@ def test_demo_loads_sealed_inspections_once(shipped_app, tmp_path):
             assert dict(stored.all()) == {"children-stc": 5, "staff-stc": 5}
             assert inspections.unlock(inspection, DEMO_PASSPHRASE) is not None
         assert count(SealedResponse) == 30
-        assert inspections.previous_inspection(db.session.get(Inspection, current)).id == previous
+        assert published.previous(db.session.get(Inspection, current)).id == previous
 
     output_file = tmp_path / "demo.json"
     run(
