@@ -55,6 +55,7 @@ def to_questions(page, live_server, token, language="en") -> None:
     enrol(page, live_server, token, check_a11y=False)
     choose_language_and_start(page, live_server, language, check_a11y=False)
     read_welcome(page, live_server, check_a11y=False)
+    expect(page.locator("form.stepping")).to_be_visible()  # the stepper has taken over
 
 
 def spoken(page) -> list[dict]:
@@ -222,6 +223,7 @@ def test_at_400_percent_zoom_nothing_scrolls_sideways(
     choose_language_and_start(page, live_server, language, check_a11y=False)
     no_sideways_scroll("welcome")
     read_welcome(page, live_server, check_a11y=False)
+    expect(page.locator("form.stepping")).to_be_visible()
     while page.locator(".review").is_hidden():
         no_sideways_scroll("question " + page.locator(".question:visible").get_attribute("id"))
         page.locator(".step-nav__next").click()

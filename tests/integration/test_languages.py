@@ -1,9 +1,8 @@
 """Both shipped questionnaires render in every shipped language, with nothing left in English."""
 
-import html
-
 import pytest
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 from survey_app.languages import LANGUAGES
 from tests.conftest import ROOT_DIR
@@ -24,14 +23,22 @@ def untranslated(page: str, questionnaire, translations) -> list[str]:
     texts = [q.text for q in questionnaire.questions]
     texts += [o.text for q in questionnaire.questions for o in q.options]
     first = translations.get(questionnaire.questions[0].text)
-    assert first and html.escape(first) in page, "the first question is not shown translated"
+    assert first and shown(first, page), "the first question is not shown translated"
     return [
         text
         for text in texts
         if translations.get(text)
         and translations[text] != text
-        and f">{html.escape(text)}<" in page
+        and shown(text, page, whole_element=True)
     ]
+
+
+def shown(text: str, page: str, whole_element: bool = False) -> bool:
+    """Catalogue text is trusted and reaches the page as written; escaping is allowed too."""
+    forms = {text, str(escape(text))}
+    if whole_element:
+        forms = {f">{form}<" for form in forms}
+    return any(form in page for form in forms)
 
 
 @pytest.fixture
