@@ -64,6 +64,22 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     db.init_app(app)
     _tune_sqlite(app)
+
+    @app.teardown_appcontext
+    def end_session_even_if_the_database_is_gone(error):
+        """Runs before Flask-SQLAlchemy's own teardown (Flask calls them in reverse order).
+
+        If the database went away mid-request, the rollback that ends the session fails;
+        drop the dead connection instead of letting a traceback reach the server.
+        """
+        try:
+            db.session.remove()
+        except SQLAlchemyError as lost:
+            app.logger.warning("database connection lost: %s", type(lost).__name__)
+            with contextlib.suppress(SQLAlchemyError):
+                db.session().invalidate()
+            db.session.registry.clear()
+
     migrate.init_app(
         app,
         db,
