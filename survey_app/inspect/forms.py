@@ -63,9 +63,14 @@ class PassphraseForm(FlaskForm):
     )
 
 
+# One request renders the sheet (PDF included, since plain codes are never stored): 300
+# slips with QR codes take about 5 s; larger batches are several requests, or the command line.
+MOST_CODES_AT_ONCE = 300
+
+
 class StaffCodesForm(FlaskForm):
     count = IntegerField(
         _l("How many codes"),
         default=50,
-        validators=[InputRequired(), NumberRange(min=1, max=1000)],
+        validators=[InputRequired(), NumberRange(min=1, max=MOST_CODES_AT_ONCE)],
     )

@@ -178,6 +178,7 @@ def test_kiosk_links_staff_codes_and_closing_from_the_inspection_page(app, clien
     codes_page = post_form(client, url, url + "/staff-codes", count="4").get_data(as_text=True)
     assert codes_page.count('class="slip__code"') == 4
     assert post_form(client, url, url + "/staff-codes", count="0").status_code == 400
+    assert post_form(client, url, url + "/staff-codes", count="301").status_code == 400
     assert post_form(client, url, url + "/close").status_code == 302
     assert "closed" in client.get(url).get_data(as_text=True)
 
