@@ -35,23 +35,20 @@ def _open_inspection(inspection_id: str) -> Inspection:
     return inspection
 
 
+def read_secret(variable: str, prompt: str, twice: bool = False) -> str:
+    """A secret from the environment variable, or typed at a hidden prompt (twice if asked)."""
+    value = os.environ.get(variable)
+    if value is None:
+        value = click.prompt(prompt, hide_input=True, confirmation_prompt=twice)
+    return value
+
+
 def _new_passphrase() -> str:
-    passphrase = os.environ.get("SURVEY_PASSPHRASE")
-    if passphrase is None:
-        passphrase = click.prompt(
-            "Inspection passphrase", hide_input=True, confirmation_prompt=True
-        )
+    passphrase = read_secret("SURVEY_PASSPHRASE", "Inspection passphrase", twice=True)
     try:
         inspections.check_passphrase(passphrase)
     except inspections.PassphraseTooShort as error:
         raise click.ClickException(str(error)) from None
-    return passphrase
-
-
-def _existing_passphrase() -> str:
-    passphrase = os.environ.get("SURVEY_PASSPHRASE")
-    if passphrase is None:
-        passphrase = click.prompt("Inspection passphrase", hide_input=True)
     return passphrase
 
 

@@ -7,7 +7,6 @@ with a one-line message on bad input, and are audit-logged.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -15,7 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import inspections, paper, responses, sealing
-from .cli import CLI_ACTOR, find_inspection
+from .cli import CLI_ACTOR, find_inspection, read_secret
 from .evidence import published, render, report, tables
 from .models import Inspection, audit, db
 
@@ -23,9 +22,7 @@ EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf", "html")
 
 
 def _unlock(inspection: Inspection, what: str) -> sealing.Unsealer:
-    passphrase = os.environ.get("SURVEY_PASSPHRASE")
-    if passphrase is None:
-        passphrase = click.prompt("Inspection passphrase", hide_input=True)
+    passphrase = read_secret("SURVEY_PASSPHRASE", "Inspection passphrase")
     try:
         unsealer = inspections.unlock(inspection, passphrase)
     except sealing.WrongPassphrase as error:

@@ -7,29 +7,20 @@ prompts; they are never echoed or logged. Every change is audit-logged.
 
 from __future__ import annotations
 
-import os
-
 import click
 from flask.cli import with_appcontext
 
 from . import accounts, inspections, keys, retention, sealing
-from .cli import CLI_ACTOR, find_inspection
+from .cli import CLI_ACTOR, find_inspection, read_secret
 from .models import Inspection, audit, db
 
 
-def _secret(variable: str, prompt: str, twice: bool = False) -> str:
-    value = os.environ.get(variable)
-    if value is None:
-        value = click.prompt(prompt, hide_input=True, confirmation_prompt=twice)
-    return value
-
-
 def _current_passphrase() -> str:
-    return _secret("SURVEY_PASSPHRASE", "Current inspection passphrase")
+    return read_secret("SURVEY_PASSPHRASE", "Current inspection passphrase")
 
 
 def _new_passphrase() -> str:
-    return _secret("SURVEY_NEW_PASSPHRASE", "New inspection passphrase", twice=True)
+    return read_secret("SURVEY_NEW_PASSPHRASE", "New inspection passphrase", twice=True)
 
 
 def _refused(inspection: Inspection, what: str, error: Exception) -> click.ClickException:
@@ -65,7 +56,7 @@ def change_passphrase(inspection_id: str) -> None:
 def recover(inspection_id: str) -> None:
     """Set a new passphrase with the recovery key (SURVEY_RECOVERY_KEY or a prompt)."""
     inspection = find_inspection(inspection_id)
-    recovery_key = _secret("SURVEY_RECOVERY_KEY", "Recovery key")
+    recovery_key = read_secret("SURVEY_RECOVERY_KEY", "Recovery key")
     new = _new_passphrase()
     try:
         keys.recover(inspection, recovery_key, new)
