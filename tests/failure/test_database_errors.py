@@ -3,6 +3,8 @@ a kind 503 with the answers kept in the page, nothing stored half-way."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -37,6 +39,9 @@ def test_a_failed_commit_shows_the_questionnaire_again_with_the_answers(
     page = response.get_data(as_text=True)
     assert MARKER in page and "could not be sent just now" in page
     assert 'value="yes"' in page and "checked" in page
+    # Every link in the list of problems leads to something on the page.
+    for target in re.findall(r'<li><a href="#([^"]+)"', page):
+        assert f'id="{target}"' in page, target
     monkeypatch.undo()
     with app.app_context():
         for model in (SealedResponse, SpentBallot):
