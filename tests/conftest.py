@@ -7,6 +7,7 @@ another (CI sets it to PostgreSQL for a second run).
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -36,9 +37,49 @@ from survey_app import create_app  # noqa: E402
 from survey_app.extensions import limiter  # noqa: E402
 from survey_app.models import db  # noqa: E402
 
+DATABASE_FIXTURES = {"app", "shipped_app", "migrated_database"}
 
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test that reaches the database is a ``db`` test, so the PostgreSQL run in CI
+    (``pytest -m db``) takes it too; none has to remember to say so. Browser tests are
+    marked ``db`` only where they mean to run on both engines (the production journeys)."""
+    for item in items:
+        in_browser = "browser" in item.keywords
+        if not in_browser and DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+@functools.cache
 def database_url() -> str | None:
-    return os.environ.get("TEST_DATABASE_URL")
+    """The PostgreSQL (or other) database named by ``TEST_DATABASE_URL``, one per xdist worker.
+
+    Parallel workers (``pytest -n``) each get their own database beside the named one
+    (``test_gw0``, ``test_gw1``...), created on first use, so they never share tables.
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    _create_database(base, mine.database)
+    return mine.render_as_string(hide_password=False)
+
+
+def _create_database(server, name: str) -> None:
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
 
 
 def is_postgresql() -> bool:
@@ -101,12 +142,49 @@ def _fresh_database(migrated_database: str, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-class CheckedClient(FlaskClient):
-    """A test client that checks every HTML page it receives (see tests/pages.py)."""
+class UnexpectedStatus(AssertionError):
+    pass
 
-    def open(self, *args, **kwargs):
-        response = super().open(*args, **kwargs)
-        if response.mimetype == "text/html" and not kwargs.get("skip_page_check"):
+
+class CheckedClient(FlaskClient):
+    """A test client that asserts the status of every request and checks every HTML page it
+    receives (see tests/pages.py).
+
+    ``expect`` is the status the request must get: 200 by default for GET and HEAD; every
+    other method must say what it expects (``client.post(url, data=..., expect=302)``), so
+    no test can pass on a status it did not mean (a 400 from a missing CSRF token where an
+    authorisation check was meant, say). With ``follow_redirects`` it is the final status.
+    Only the fuzz tests, whose input decides the outcome, give a set of statuses
+    (``tests/integration/test_fuzz_forms.py``, which then checks what each one stored).
+    """
+
+    _depth = 0
+
+    def open(
+        self,
+        *args,
+        expect: int | frozenset[int] | None = None,
+        skip_page_check: bool = False,
+        **kwargs,
+    ):
+        self._depth += 1
+        try:
+            response = super().open(*args, **kwargs)
+        finally:
+            self._depth -= 1
+        if self._depth:  # a redirect followed inside an outer request: that one checks
+            return response
+        request = response.request
+        if expect is None:
+            if request.method not in ("GET", "HEAD"):
+                raise TypeError(f"say what {request.method} {request.path} must get: expect=...")
+            expect = 200
+        allowed = expect if isinstance(expect, frozenset) else {expect}
+        if response.status_code not in allowed:
+            raise UnexpectedStatus(
+                f"{request.method} {request.path} got {response.status_code}, expected {expect}"
+            )
+        if response.mimetype == "text/html" and not skip_page_check:
             pages.check(response.get_data(as_text=True))
         return response
 

@@ -19,11 +19,11 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def post_form(client, page_url: str, action_url: str | None = None, **fields):
-    """GET a page, then POST its form with the page's CSRF token."""
+def post_form(client, page_url: str, action_url: str | None = None, *, expect: int, **fields):
+    """GET a page, then POST its form with the page's CSRF token; the POST must get ``expect``."""
     page = client.get(page_url)
     data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **fields}
-    return client.post(action_url or page_url, data=data)
+    return client.post(action_url or page_url, data=data, expect=expect)
 
 
 class Factory:
@@ -77,16 +77,16 @@ class Factory:
             inspections.close_inspection(db.session.get(Inspection, inspection_id))
 
 
-def sign_in(client, email: str, password: str = PASSWORD):
-    return post_form(client, "/inspector/sign-in", email=email, password=password)
+def sign_in(client, email: str, password: str = PASSWORD, expect: int = 302):
+    return post_form(client, "/inspector/sign-in", email=email, password=password, expect=expect)
 
 
-def enrol_kiosk(client, token: str):
-    return post_form(client, f"/kiosk/enrol/{token}")
+def enrol_kiosk(client, token: str, expect: int = 302):
+    return post_form(client, f"/kiosk/enrol/{token}", expect=expect)
 
 
-def start_kiosk(client, language: str = "en"):
-    return post_form(client, "/kiosk", "/kiosk/start", language=language)
+def start_kiosk(client, language: str = "en", expect: int = 302):
+    return post_form(client, "/kiosk", "/kiosk/start", language=language, expect=expect)
 
 
 def pdf_pages(pdf: bytes) -> int:

@@ -321,12 +321,10 @@ def test_kiosk_url_enrols_one_tablet_once(app, factory):
     inspection = factory.inspection()
     token = kiosk_token(app, inspection)
     tablet = app.test_client()
-    enrolled = enrol_kiosk(tablet, token)
-    assert enrolled.status_code == 302
+    enrolled = enrol_kiosk(tablet, token, expect=302)
     assert enrolled.headers["Location"].endswith("/kiosk")
-    assert tablet.get("/kiosk").status_code == 200
-    second = enrol_kiosk(app.test_client(), token)
-    assert second.status_code == 410
+    tablet.get("/kiosk", expect=200)
+    enrol_kiosk(app.test_client(), token, expect=410)
     with app.app_context():
         kiosks = db.session.scalars(select(Kiosk)).all()
         assert [k.inspection_id for k in kiosks] == [inspection]
@@ -375,19 +373,18 @@ def test_a_printed_staff_code_is_accepted_once(app, factory):
     inspection = factory.inspection()
     url, codes = staff_codes(app, inspection, 2)
     page = urlsplit(url).path
-    assert post_form(app.test_client(), page, code=codes[0], language="en").status_code == 302
-    assert post_form(app.test_client(), page, code=codes[0], language="en").status_code == 400
+    post_form(app.test_client(), page, code=codes[0], language="en", expect=302)
+    post_form(app.test_client(), page, code=codes[0], language="en", expect=400)
     # Typed loosely on a phone: lower case, spaces for dashes.
     typed = codes[1].lower().replace("-", " ")
-    assert post_form(app.test_client(), page, code=typed, language="en").status_code == 302
+    post_form(app.test_client(), page, code=typed, language="en", expect=302)
 
 
 def test_staff_codes_belong_to_their_own_inspection(app, factory):
     first = factory.inspection()
     second = factory.inspection()
     _, codes = staff_codes(app, first, 1)
-    response = post_form(app.test_client(), f"/staff/{second}", code=codes[0], language="en")
-    assert response.status_code == 400
+    post_form(app.test_client(), f"/staff/{second}", code=codes[0], language="en", expect=400)
 
 
 @pytest.mark.parametrize(
@@ -425,7 +422,7 @@ def test_staff_codes_can_also_write_the_pdf_sheet(app, factory, tmp_path):
     pdf = sheet.read_bytes()
     assert pdf.startswith(b"%PDF-") and pdf_pages(pdf) == 2
     page = urlsplit(url).path
-    assert post_form(app.test_client(), page, code=codes[8], language="en").status_code == 302
+    post_form(app.test_client(), page, code=codes[8], language="en", expect=302)
 
 
 def test_staff_codes_pdf_with_codes_in_the_qr_codes(app, factory, tmp_path):
@@ -453,7 +450,7 @@ def test_staff_codes_refuses_a_pdf_path_it_cannot_write(app, factory, tmp_path):
 def test_close_stops_tablets_staff_codes_and_new_links(app, factory):
     inspection = factory.inspection()
     tablet = app.test_client()
-    assert enrol_kiosk(tablet, kiosk_token(app, inspection)).status_code == 302
+    enrol_kiosk(tablet, kiosk_token(app, inspection), expect=302)
     unused_invitation = kiosk_token(app, inspection)
     url, codes = staff_codes(app, inspection, 1)
     staff = app.test_client()  # a member of staff with the code page open when it closes
@@ -467,11 +464,11 @@ def test_close_stops_tablets_staff_codes_and_new_links(app, factory):
         assert closed.status == "closed"
         assert closed.closed_on == dt.datetime.now(dt.UTC).date()
         assert all(k.revoked for k in db.session.scalars(select(Kiosk)))
-    assert tablet.get("/kiosk").status_code == 403
-    assert enrol_kiosk(app.test_client(), unused_invitation).status_code == 410
+    tablet.get("/kiosk", expect=403)
+    enrol_kiosk(app.test_client(), unused_invitation, expect=410)
     form = {"csrf_token": token, "code": codes[0], "language": "en"}
-    assert staff.post(urlsplit(url).path, data=form).status_code == 410
-    assert app.test_client().get(urlsplit(url).path).status_code == 410
+    staff.post(urlsplit(url).path, data=form, expect=410)
+    app.test_client().get(urlsplit(url).path, expect=410)
     assert ("command line", "inspection-close", "") in audit_actions(app, inspection)
 
     for args in (["kiosk-url"], ["staff-codes", "--count", "1"], ["close"]):

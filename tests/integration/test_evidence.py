@@ -86,15 +86,14 @@ def setting(app, factory):
     return {"email": email, "current": current, "previous": previous, "comparator": comparator}
 
 
-def unlock(client, inspection_id: str, action: str, passphrase: str = PASSPHRASE):
+def unlock(client, inspection_id: str, action: str, passphrase: str = PASSPHRASE, expect=200):
     url = f"/inspector/inspections/{inspection_id}"
-    return post_form(client, url, url + action, passphrase=passphrase)
+    return post_form(client, url, url + action, passphrase=passphrase, expect=expect)
 
 
 def test_comparisons_use_finalised_counts_with_p_values_and_marks(app, client, setting):
     sign_in(client, setting["email"])
-    download = unlock(client, setting["current"], "/evidence.json")
-    assert download.status_code == 200
+    download = unlock(client, setting["current"], "/evidence.json", expect=200)
     evidence = json.loads(download.get_data(as_text=True))
     Draft202012Validator(SCHEMA).validate(evidence)
     assert evidence["method"]["test"] == "auto" and evidence["method"]["threshold"] == 0.01
@@ -133,8 +132,7 @@ def test_comparisons_use_finalised_counts_with_p_values_and_marks(app, client, s
 @pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv", "json"])
 def test_every_download_unlocks_and_is_audit_logged(app, client, setting, fmt):
     sign_in(client, setting["email"])
-    download = unlock(client, setting["current"], f"/evidence.{fmt}")
-    assert download.status_code == 200
+    download = unlock(client, setting["current"], f"/evidence.{fmt}", expect=200)
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.headers["Cache-Control"] == "no-store"
     body = download.data
@@ -160,15 +158,13 @@ def test_every_download_unlocks_and_is_audit_logged(app, client, setting, fmt):
 
 def test_downloads_refuse_a_wrong_passphrase_and_unknown_formats(app, client, setting):
     sign_in(client, setting["email"])
-    refused = unlock(client, setting["current"], "/evidence.pdf", passphrase="not the one")
-    assert refused.status_code == 403
-    assert unlock(client, setting["current"], "/evidence.docx").status_code == 404
+    unlock(client, setting["current"], "/evidence.pdf", passphrase="not the one", expect=403)
+    unlock(client, setting["current"], "/evidence.docx", expect=404)
 
 
 def test_the_evidence_page_shows_charts_marks_and_flags_first(app, client, setting):
     sign_in(client, setting["email"])
-    page = unlock(client, setting["current"], "/evidence")
-    assert page.status_code == 200
+    page = unlock(client, setting["current"], "/evidence", expect=200)
     html = page.get_data(as_text=True)
     assert "<svg" in html and 'role="img"' in html and "<title id=" in html
     assert "significantly better" in html
@@ -182,8 +178,7 @@ def test_recording_a_referral_is_audit_logged_and_shown(app, client, setting):
     evidence = json.loads(unlock(client, setting["current"], "/evidence.json").data)
     ref = evidence["safeguarding_flags"][0]["ref"]
     url = f"/inspector/inspections/{setting['current']}"
-    recorded = post_form(client, url, url + "/referrals", ref=ref)
-    assert recorded.status_code == 302
+    post_form(client, url, url + "/referrals", ref=ref, expect=302)
     with app.app_context():
         [referral] = db.session.scalars(select(SafeguardingReferral)).all()
         assert (referral.comment_ref, referral.referred_by) == (ref, setting["email"])
@@ -191,7 +186,7 @@ def test_recording_a_referral_is_audit_logged_and_shown(app, client, setting):
     assert "safeguarding-referral" in actions
     again = json.loads(unlock(client, setting["current"], "/evidence.json").data)
     assert again["safeguarding_flags"][0]["referred"]["by"] == setting["email"]
-    assert post_form(client, url, url + "/referrals", ref="not-a-ref").status_code == 400
+    post_form(client, url, url + "/referrals", ref="not-a-ref", expect=400)
 
 
 def test_finalising_keeps_question_counts_only_and_needs_a_closed_inspection(
@@ -199,11 +194,10 @@ def test_finalising_keeps_question_counts_only_and_needs_a_closed_inspection(
 ):
     sign_in(client, setting["email"])
     current = setting["current"]
-    assert unlock(client, current, "/finalise").status_code == 400  # still open
+    unlock(client, current, "/finalise", expect=400)  # still open
     factory.close(current)
-    assert unlock(client, current, "/finalise", passphrase="wrong passphrase").status_code == 403
-    done = unlock(client, current, "/finalise")
-    assert done.status_code == 302
+    unlock(client, current, "/finalise", passphrase="wrong passphrase", expect=403)
+    unlock(client, current, "/finalise", expect=302)
     with app.app_context():
         inspection = db.session.get(Inspection, current)
         assert inspection.status == "finalised" and inspection.finalised_on is not None
@@ -215,7 +209,7 @@ def test_finalising_keeps_question_counts_only_and_needs_a_closed_inspection(
         assert stored[("tiny-children", "feel_safe")].options == {"yes": 9, "no": 1}
         assert ("tiny-children", "anything_else") not in stored  # no comments
         assert "evidence-finalise" in db.session.scalars(select(AuditEvent.action)).all()
-    assert unlock(client, current, "/finalise").status_code == 400  # only once
+    unlock(client, current, "/finalise", expect=400)  # only once
 
 
 def test_the_inspection_page_offers_finalising_only_when_closed(app, client, factory, setting):
@@ -236,7 +230,6 @@ def test_the_demo_evidence_is_valid_against_the_schema_and_renders(shipped_app, 
     assert evidence["compared_with"]["comparator"]["inspections"]
     assert evidence["perception_gaps"] and evidence["role_gaps"]
     client = shipped_app.test_client()
-    sign_in_demo = post_form(client, "/inspector/sign-in", email=DEMO_EMAIL, password=DEMO_PASSWORD)
-    assert sign_in_demo.status_code == 302
-    page = unlock(client, created["current"], "/evidence", passphrase=DEMO_PASSPHRASE)
+    post_form(client, "/inspector/sign-in", email=DEMO_EMAIL, password=DEMO_PASSWORD, expect=302)
+    page = unlock(client, created["current"], "/evidence", passphrase=DEMO_PASSPHRASE, expect=200)
     assert page.status_code == 200  # the checked client validates the whole page

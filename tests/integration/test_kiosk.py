@@ -21,17 +21,16 @@ def inspection_id(factory):
 
 @pytest.fixture
 def kiosk(client, factory, inspection_id):
-    response = enrol_kiosk(client, factory.kiosk_token(inspection_id))
+    response = enrol_kiosk(client, factory.kiosk_token(inspection_id), expect=302)
     assert response.status_code == 302 and response.headers["Location"].endswith("/kiosk")
     return client
 
 
-def answer_all(client, **answers):
-    assert start_kiosk(client).status_code == 302
-    page = client.get("/kiosk/questionnaire")
-    assert page.status_code == 200
+def answer_all(client, expect=302, **answers):
+    start_kiosk(client, expect=302)
+    page = client.get("/kiosk/questionnaire", expect=200)
     data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **answers}
-    return client.post("/kiosk/questionnaire", data=data)
+    return client.post("/kiosk/questionnaire", data=data, expect=expect)
 
 
 def stored(app):
@@ -40,17 +39,17 @@ def stored(app):
 
 
 def test_a_child_answers_and_the_kiosk_returns_to_a_clean_start(app, kiosk):
-    response = answer_all(kiosk, feel_safe="yes", staff_respect="mostly", anything_else=MARKER)
-    assert response.status_code == 302
+    response = answer_all(
+        kiosk, feel_safe="yes", staff_respect="mostly", anything_else=MARKER, expect=302
+    )
     assert response.headers["Location"].startswith("/kiosk/thanks")
-    thanks = kiosk.get(response.headers["Location"])
-    assert thanks.status_code == 200
+    thanks = kiosk.get(response.headers["Location"], expect=200)
     assert 'data-return-to="/kiosk"' in thanks.get_data(as_text=True)
     assert MARKER not in thanks.get_data(as_text=True)
     assert kiosk.get_cookie("session") is None  # the child's session is gone
     assert "Clear-Site-Data" in response.headers
     # Back to the questionnaire: no ballot any more, so back to the start screen.
-    again = kiosk.get("/kiosk/questionnaire")
+    again = kiosk.get("/kiosk/questionnaire", expect=302)
     assert again.status_code == 302 and again.headers["Location"].endswith("/kiosk")
     rows = stored(app)
     assert len(rows) == 1
@@ -78,8 +77,7 @@ def test_questionnaire_pages_are_not_cached_and_forms_do_not_autofill(kiosk):
 
 
 def test_invalid_answers_are_shown_again_kindly_with_nothing_stored(app, kiosk):
-    response = answer_all(kiosk, feel_safe="perhaps", anything_else=MARKER)
-    assert response.status_code == 400
+    response = answer_all(kiosk, feel_safe="perhaps", anything_else=MARKER, expect=400)
     html = response.get_data(as_text=True)
     assert "Please look at these answers again" in html
     assert MARKER in html  # the child's words are still in the page
@@ -92,10 +90,10 @@ def test_a_double_tap_on_send_is_stored_once(app, kiosk):
     data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "feel_safe": "yes"}
     with kiosk.session_transaction() as session:
         saved = dict(session)
-    assert kiosk.post("/kiosk/questionnaire", data=data).status_code == 302
+    kiosk.post("/kiosk/questionnaire", data=data, expect=302)
     with kiosk.session_transaction() as session:  # replay the same ballot
         session.update(saved)
-    assert kiosk.post("/kiosk/questionnaire", data=data).status_code == 302
+    kiosk.post("/kiosk/questionnaire", data=data, expect=302)
     assert len(stored(app)) == 1
 
 
@@ -107,26 +105,24 @@ def test_the_talk_to_an_inspector_help_is_on_every_question_screen(kiosk):
 
 def test_a_browser_that_is_not_enrolled_cannot_answer(client):
     for url in ("/kiosk", "/kiosk/questionnaire", "/kiosk/welcome"):
-        response = client.get(url)
-        assert response.status_code == 403
+        response = client.get(url, expect=403)
         assert "This tablet is not ready" in response.get_data(as_text=True)
 
 
 def test_an_enrolment_link_works_once(client, factory, inspection_id, app):
     token = factory.kiosk_token(inspection_id)
-    assert enrol_kiosk(client, token).status_code == 302
+    enrol_kiosk(client, token, expect=302)
     other = app.test_client()
-    assert enrol_kiosk(other, token).status_code == 410
+    enrol_kiosk(other, token, expect=410)
 
 
 def test_an_unknown_enrolment_link_is_refused(client):
-    assert enrol_kiosk(client, "made-up-token").status_code == 410
+    enrol_kiosk(client, "made-up-token", expect=410)
 
 
 def test_a_kiosk_cannot_reach_inspector_pages(kiosk):
     for url in ("/inspector/", "/inspector/sign-in"):
-        response = kiosk.get(url)
-        assert response.status_code == 403
+        response = kiosk.get(url, expect=403)
         assert "Not available on this tablet" in response.get_data(as_text=True)
 
 
@@ -136,22 +132,20 @@ def test_stopping_all_tablets_takes_one_action(app, kiosk, factory, inspection_i
     inspector = app.test_client()
     sign_in(inspector, email)
     url = f"/inspector/inspections/{inspection_id}"
-    assert post_form(inspector, url, url + "/kiosks/revoke").status_code == 302
-    assert kiosk.get("/kiosk").status_code == 403
+    post_form(inspector, url, url + "/kiosks/revoke", expect=302)
+    kiosk.get("/kiosk", expect=403)
 
 
 def test_a_closed_inspection_stops_the_kiosk(kiosk, factory, inspection_id):
     factory.close(inspection_id)
-    response = kiosk.get("/kiosk")
-    assert response.status_code == 403
+    kiosk.get("/kiosk", expect=403)
 
 
 def test_stop_and_clear_wipes_the_session(kiosk):
     start_kiosk(kiosk)
     assert kiosk.get_cookie("session") is not None
-    response = post_form(kiosk, "/kiosk/welcome", "/kiosk/reset")
-    assert response.status_code == 302
-    assert kiosk.get("/kiosk/questionnaire").status_code == 302
+    post_form(kiosk, "/kiosk/welcome", "/kiosk/reset", expect=302)
+    kiosk.get("/kiosk/questionnaire", expect=302)
 
 
 def test_a_welsh_speaking_child_gets_welsh_pages(kiosk):
@@ -184,7 +178,7 @@ def test_the_start_and_thanks_screens_have_no_idle_wipe(kiosk):
 
 
 def test_a_page_with_problems_keeps_every_question_on_one_page(app, kiosk):
-    response = answer_all(kiosk, feel_safe="perhaps")
+    response = answer_all(kiosk, feel_safe="perhaps", expect=400)
     html = response.get_data(as_text=True)
     assert 'id="problems"' in html  # stepper.js leaves such a page whole
 

@@ -66,7 +66,7 @@ def test_the_staff_questionnaire_renders_translated(setup, code):
     app, factory, inspection_id = setup
     client = app.test_client()
     code_text = factory.staff_codes(inspection_id, 1)[0]
-    post_form(client, f"/staff/{inspection_id}", code=code_text, language=code)
+    post_form(client, f"/staff/{inspection_id}", code=code_text, language=code, expect=302)
     page = client.get(f"/staff/{inspection_id}/questionnaire").get_data(as_text=True)
     assert f'<html lang="{code}"' in page
     questionnaire = app.extensions["questionnaires"].current("staff", "stc")

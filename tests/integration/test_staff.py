@@ -23,22 +23,22 @@ def inspection_id(factory):
     return factory.inspection([factory.inspector()])
 
 
-def enter_code(client, inspection_id, code):
-    return post_form(client, f"/staff/{inspection_id}", code=code, language="en")
+def enter_code(client, inspection_id, code, expect=302):
+    return post_form(client, f"/staff/{inspection_id}", code=code, language="en", expect=expect)
 
 
-def answer(client, inspection_id, **answers):
+def answer(client, inspection_id, expect=302, **answers):
     url = f"/staff/{inspection_id}/questionnaire"
-    page = client.get(url)
-    assert page.status_code == 200
-    return client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **answers})
+    page = client.get(url, expect=200)
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **answers}
+    return client.post(url, data=data, expect=expect)
 
 
 def respond(app, inspection_id, code, **answers):
     """A member of staff on their own phone: enter the code, answer, send."""
     staff = app.test_client()
-    assert enter_code(staff, inspection_id, code).status_code == 302
-    assert answer(staff, inspection_id, **answers).status_code == 302
+    enter_code(staff, inspection_id, code, expect=302)
+    answer(staff, inspection_id, **answers, expect=302)
 
 
 def code_hash(app, inspection_id, code):
@@ -57,27 +57,30 @@ def count(app, model):
 
 def test_a_code_admits_one_response(app, client, factory, inspection_id):
     code = factory.staff_codes(inspection_id, 1)[0]
-    response = enter_code(client, inspection_id, code.lower().replace("-", " "))
+    response = enter_code(client, inspection_id, code.lower().replace("-", " "), expect=302)
     assert response.status_code == 302 and response.headers["Location"].endswith("/about")
     about = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your answers are anonymous" in about
     assert code not in about  # a spent code is never sent back to the browser
     done = answer(
-        client, inspection_id, children_safe="no", single_staffed="weekly", role_group="frontline"
+        client,
+        inspection_id,
+        children_safe="no",
+        single_staffed="weekly",
+        role_group="frontline",
+        expect=302,
     )
     assert done.status_code == 302 and "/thanks" in done.headers["Location"]
-    assert client.get(done.headers["Location"]).status_code == 200
+    client.get(done.headers["Location"], expect=200)
     assert count(app, SealedResponse) == 1
     second = app.test_client()
-    refused = enter_code(second, inspection_id, code)
-    assert refused.status_code == 400
+    refused = enter_code(second, inspection_id, code, expect=400)
     assert KIND_MESSAGE in refused.get_data(as_text=True)
 
 
 def test_a_made_up_code_gets_the_same_kind_message(client, inspection_id):
     for code in ("AAAA-BBBB-CCCC", "not a code", "", "0O1l" * 3):
-        response = enter_code(client, inspection_id, code)
-        assert response.status_code == 400
+        response = enter_code(client, inspection_id, code, expect=400)
         assert KIND_MESSAGE in response.get_data(as_text=True)
 
 
@@ -86,14 +89,15 @@ def test_used_and_made_up_codes_get_byte_for_byte_the_same_page(app, factory, in
     respond(app, inspection_id, code, children_safe="yes")
 
     def refusal(typed):
-        page = enter_code(app.test_client(), inspection_id, typed).get_data(as_text=True)
+        page = enter_code(app.test_client(), inspection_id, typed, expect=400)
+        page = page.get_data(as_text=True)
         return re.sub(r'name="csrf_token" value="[^"]+"', "", page)
 
     assert refusal(code) == refusal("ABCD-EFGH-JKMN")
 
 
 def test_without_a_code_the_questionnaire_cannot_be_reached(client, inspection_id):
-    response = client.get(f"/staff/{inspection_id}/questionnaire")
+    response = client.get(f"/staff/{inspection_id}/questionnaire", expect=302)
     assert response.status_code == 302 and response.headers["Location"].endswith(
         f"/staff/{inspection_id}"
     )
@@ -125,8 +129,7 @@ def test_the_inspection_page_counts_codes_made_and_used(app, client, factory):
 def test_a_qr_link_fills_in_the_code_without_spending_it(app, client, factory, inspection_id):
     code = factory.staff_codes(inspection_id, 1)[0]
     raw = code.replace("-", "")
-    page = client.get(f"/staff/{inspection_id}?code={raw}")
-    assert page.status_code == 200
+    page = client.get(f"/staff/{inspection_id}?code={raw}", expect=200)
     html = page.get_data(as_text=True)
     assert f'value="{code}"' in html
     assert "The QR code has filled in your code" in html
@@ -137,17 +140,17 @@ def test_a_qr_link_fills_in_the_code_without_spending_it(app, client, factory, i
     posted = client.post(
         f"/staff/{inspection_id}",
         data={"csrf_token": csrf_token(html), "code": code, "language": "en"},
+        expect=302,
     )
-    assert posted.status_code == 302
     assert raw not in posted.headers["Location"] and code not in posted.headers["Location"]
     assert "code=" not in posted.headers["Location"]
     # Back to the QR link (history): the code is not shown again, the browser goes on.
-    again = client.get(f"/staff/{inspection_id}?code={raw}")
+    again = client.get(f"/staff/{inspection_id}?code={raw}", expect=302)
     assert again.status_code == 302 and again.headers["Location"].endswith("/about")
     about = client.get(again.headers["Location"]).get_data(as_text=True)
     assert raw not in about and code not in about
     # And after answering, the QR link in the history shows an empty form.
-    assert answer(client, inspection_id, children_safe="yes").status_code == 302
+    answer(client, inspection_id, children_safe="yes", expect=302)
     after = client.get(f"/staff/{inspection_id}?code={raw}").get_data(as_text=True)
     assert 'value=""' in after and raw not in after and code not in after
 
@@ -172,22 +175,20 @@ def test_a_qr_link_without_a_code_is_the_plain_form(client, inspection_id):
 def test_after_closing_codes_stop_working_with_a_clear_message(client, factory, inspection_id):
     code = factory.staff_codes(inspection_id, 1)[0]
     factory.close(inspection_id)
-    response = client.get(f"/staff/{inspection_id}")
-    assert response.status_code == 410
+    response = client.get(f"/staff/{inspection_id}", expect=410)
     assert "This survey has closed" in response.get_data(as_text=True)
-    assert client.post(f"/staff/{inspection_id}", data={"code": code}).status_code in (400, 410)
-    link = client.get(f"/staff/{inspection_id}?code={code.replace('-', '')}")
-    assert link.status_code == 410
+    token = csrf_token(client.get("/inspector/sign-in").get_data(as_text=True))
+    client.post(f"/staff/{inspection_id}", data={"code": code, "csrf_token": token}, expect=410)
+    link = client.get(f"/staff/{inspection_id}?code={code.replace('-', '')}", expect=410)
     assert code not in link.get_data(as_text=True)
 
 
 def test_closing_part_way_through_stops_the_questionnaire_kindly(app, factory, inspection_id):
     code = factory.staff_codes(inspection_id, 1)[0]
     staff = app.test_client()
-    assert enter_code(staff, inspection_id, code).status_code == 302
+    enter_code(staff, inspection_id, code, expect=302)
     factory.close(inspection_id)
-    page = staff.get(f"/staff/{inspection_id}/questionnaire")
-    assert page.status_code == 410
+    page = staff.get(f"/staff/{inspection_id}/questionnaire", expect=410)
     assert "This survey has closed" in page.get_data(as_text=True)
 
 
@@ -196,15 +197,14 @@ def test_when_the_time_to_answer_runs_out_staff_are_told_kindly(app, factory, in
     codes = factory.staff_codes(inspection_id, 2)
     for path, code in zip(("about", "questionnaire"), codes, strict=True):
         staff = app.test_client()
-        assert enter_code(staff, inspection_id, code).status_code == 302
-        page = staff.get(f"/staff/{inspection_id}/{path}")
-        assert page.status_code == 410
+        enter_code(staff, inspection_id, code, expect=302)
+        page = staff.get(f"/staff/{inspection_id}/{path}", expect=410)
         html = page.get_data(as_text=True)
         assert "The time to answer has run out" in html
         assert "ask an inspector for a new slip" in html
         assert code not in html
         # Told once; afterwards the browser is simply back at the code form.
-        again = staff.get(f"/staff/{inspection_id}/{path}")
+        again = staff.get(f"/staff/{inspection_id}/{path}", expect=302)
         assert again.status_code == 302 and again.headers["Location"].endswith(inspection_id)
     assert count(app, SealedResponse) == 0
 
@@ -213,9 +213,9 @@ def test_when_the_time_to_answer_runs_out_staff_are_told_kindly(app, factory, in
 
 
 def test_code_entry_is_rate_limited(client, inspection_id):
-    responses = [enter_code(client, inspection_id, "AAAA-BBBB-CCCC") for _ in range(11)]
-    assert [r.status_code for r in responses[:10]] == [400] * 10
-    assert responses[-1].status_code == 429
+    for _ in range(10):
+        enter_code(client, inspection_id, "AAAA-BBBB-CCCC", expect=400)
+    responses = [enter_code(client, inspection_id, "AAAA-BBBB-CCCC", expect=429)]
     assert "Please wait a moment" in responses[-1].get_data(as_text=True)
 
 
@@ -226,9 +226,11 @@ def test_only_refused_codes_count_so_a_room_on_one_wifi_is_not_locked_out(
     minute all work, and the limit still stops guessing from that address."""
     codes = factory.staff_codes(inspection_id, 12)
     for code in codes:
-        assert enter_code(app.test_client(), inspection_id, code).status_code == 302
-    guesses = [enter_code(app.test_client(), inspection_id, "AAAA-BBBB-CCCC") for _ in range(11)]
-    assert [r.status_code for r in guesses] == [400] * 10 + [429]
+        enter_code(app.test_client(), inspection_id, code, expect=302)
+    for attempt in range(11):
+        enter_code(
+            app.test_client(), inspection_id, "AAAA-BBBB-CCCC", expect=400 if attempt < 10 else 429
+        )
 
 
 def test_code_entry_is_limited_for_the_whole_inspection(app, factory):
@@ -237,18 +239,16 @@ def test_code_entry_is_limited_for_the_whole_inspection(app, factory):
     first = factory.inspection()
     other = factory.inspection()
     code = factory.staff_codes(first, 1)[0]
-    statuses = [
-        enter_code(app.test_client(), first, "AAAA-BBBB-CCCC").status_code for _ in range(4)
-    ]
-    assert statuses == [400, 400, 400, 429]
+    for expected in (400, 400, 400, 429):
+        enter_code(app.test_client(), first, "AAAA-BBBB-CCCC", expect=expected)
     # Even a good code waits now: the limit is for everyone at this inspection...
-    assert enter_code(app.test_client(), first, code).status_code == 429
+    enter_code(app.test_client(), first, code, expect=429)
     # ...and only this one.
-    assert enter_code(app.test_client(), other, "AAAA-BBBB-CCCC").status_code == 400
+    enter_code(app.test_client(), other, "AAAA-BBBB-CCCC", expect=400)
 
 
 def test_an_unknown_inspection_is_not_found(client):
-    assert client.get("/staff/no-such-inspection").status_code == 404
+    client.get("/staff/no-such-inspection", expect=404)
 
 
 # --- nothing links a code to the response it admitted -----------------------------------------
