@@ -2,8 +2,8 @@
 
 Environment (see docs/deployment.md):
 
-* ``SURVEY_BIND`` (default ``127.0.0.1:8000``), ``SURVEY_WORKERS`` (default 2),
-  ``SURVEY_THREADS`` (default 1), ``SURVEY_TIMEOUT`` (seconds, default 30);
+* ``SURVEY_BIND`` (default ``127.0.0.1:8000``), ``SURVEY_WORKERS`` (default 1 without Redis,
+  2 with ``REDIS_URL``), ``SURVEY_THREADS`` (default 64), ``SURVEY_TIMEOUT`` (seconds, default 30);
 * ``SURVEY_CERTFILE`` and ``SURVEY_KEYFILE`` serve HTTPS directly (the laptop mode with TLS);
 * ``SURVEY_ENV`` defaults to ``production`` here: the app refuses to start on unsafe settings.
 
@@ -18,8 +18,14 @@ import sys
 os.environ.setdefault("SURVEY_ENV", "production")
 
 bind = [os.environ.get("SURVEY_BIND", "127.0.0.1:8000")]
-workers = int(os.environ.get("SURVEY_WORKERS", "2"))
-threads = int(os.environ.get("SURVEY_THREADS", "1"))
+# Threaded workers: a connection that is open but quiet (a tablet's browser keeping it alive, a
+# phone on a weak signal) holds at most one thread, never the whole worker. Laptop mode with TLS
+# keeps 50 idle connections open without delaying anyone (docs/performance.md has the figures).
+worker_class = "gthread"
+# Rate limits live in the worker's memory unless REDIS_URL names a shared store, so without
+# Redis there is one worker (many threads) and every limit counts every request.
+workers = int(os.environ.get("SURVEY_WORKERS") or (2 if os.environ.get("REDIS_URL") else 1))
+threads = int(os.environ.get("SURVEY_THREADS", "64"))
 timeout = int(os.environ.get("SURVEY_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
@@ -47,6 +53,6 @@ def on_starting(server):
     from survey_app import config
 
     if config.is_production():
-        reason = config.production_problem()
+        reason = config.production_problem() or config.server_problem(workers)
         if reason:
             sys.exit(f"survey-app will not start in production mode: {reason}")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import ipaddress
 import os
 import secrets
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,10 +79,78 @@ with app.app_context():
     return result["inspection"], result["tokens"], result["codes"]
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """A self-signed certificate for 127.0.0.1 and localhost, made for one test run."""
+
+    cert: Path
+    key: Path
+
+    def client_context(self) -> ssl.SSLContext:
+        """An SSL context that trusts exactly this certificate."""
+        return ssl.create_default_context(cafile=str(self.cert))
+
+
+def make_certificate(folder: Path) -> Certificate:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = folder / "server.crt", folder / "server.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    return Certificate(cert_path, key_path)
+
+
+def serve_tls(env: dict, certificate: Certificate) -> dict:
+    """The same settings, with gunicorn serving HTTPS itself (the laptop mode with TLS)."""
+    port = env["SURVEY_BIND"].rsplit(":", 1)[1]
+    env = dict(env, SURVEY_CERTFILE=str(certificate.cert), SURVEY_KEYFILE=str(certificate.key))
+    env.pop("SURVEY_INSECURE_HTTP", None)
+    env["SURVEY_PUBLIC_URL"] = f"https://127.0.0.1:{port}"
+    return env
+
+
 @contextlib.contextmanager
-def gunicorn(env: dict, app: str = "wsgi:app", log_dir: Path | None = None, workers: int = 2):
-    """Run gunicorn (repo config) in its own process group until the block ends."""
-    env = dict(env, SURVEY_WORKERS=str(workers))
+def gunicorn(
+    env: dict, app: str = "wsgi:app", log_dir: Path | None = None, workers: int | None = None
+):
+    """Run gunicorn (repo config) in its own process group until the block ends.
+
+    ``workers`` overrides ``SURVEY_WORKERS``; by default the config decides.
+    """
+    env = dict(env)
+    if workers is not None:
+        env["SURVEY_WORKERS"] = str(workers)
     if log_dir is not None:
         env.update(
             SURVEY_ACCESS_LOG=str(log_dir / "access.log"),
@@ -90,7 +163,8 @@ def gunicorn(env: dict, app: str = "wsgi:app", log_dir: Path | None = None, work
         start_new_session=True,
     )
     try:
-        wait_until_healthy(env["SURVEY_BIND"], process)
+        cafile = env.get("SURVEY_CERTFILE")
+        wait_until_healthy(env["SURVEY_BIND"], process, cafile=cafile)
         yield process
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -102,15 +176,88 @@ def gunicorn(env: dict, app: str = "wsgi:app", log_dir: Path | None = None, work
             process.wait()
 
 
-def wait_until_healthy(bind: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def wait_until_healthy(
+    bind: str, process: subprocess.Popen, seconds: float = 30, cafile: str | None = None
+) -> None:
+    scheme = "https" if cafile else "http"
+    context = ssl.create_default_context(cafile=cafile) if cafile else None
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {process.returncode}")
+            raise SystemExit(f"{process.args[0]} exited with status {process.returncode}")
         try:
-            with urllib.request.urlopen(f"http://{bind}/health", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(  # noqa: S310 - our own server on 127.0.0.1
+                f"{scheme}://{bind}/health", timeout=2, context=context
+            ) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("gunicorn did not become healthy in time")
+    raise SystemExit(f"the server on {bind} did not become healthy in time")
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+NGINX_CONFIG = """
+worker_processes 1;
+error_log {folder}/error.log warn;
+pid {folder}/nginx.pid;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    upstream survey {{
+{servers}
+    }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        client_max_body_size 2m;
+        location / {{
+            proxy_pass http://survey;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $http_host;
+            # A submission is safe to send to the other server: its ballot makes it count once.
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_connect_timeout 2s;
+        }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx(upstreams: list[str], certificate: Certificate, folder: Path, port: int):
+    """A TLS-terminating nginx on 127.0.0.1:``port`` in front of ``upstreams`` (host:port)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    servers = "\n".join(
+        f"        server {upstream} max_fails=1 fail_timeout=5s;" for upstream in upstreams
+    )
+    config = folder / "nginx.conf"
+    config.write_text(
+        NGINX_CONFIG.format(
+            folder=folder, servers=servers, port=port, cert=certificate.cert, key=certificate.key
+        )
+    )
+    process = subprocess.Popen(  # noqa: S603
+        [NGINX, "-p", str(folder), "-c", str(config), "-g", "daemon off; user root;"],
+        start_new_session=True,
+    )
+    try:
+        wait_until_healthy(f"127.0.0.1:{port}", process, cafile=str(certificate.cert))
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -85,7 +85,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="", help="SQLAlchemy URL (default: a new SQLite)")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="default: as gunicorn.conf.py decides"
+    )
     parser.add_argument("--per-client", type=int, default=40, help="requests per client, phase")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
@@ -186,7 +188,7 @@ def main() -> None:
         f"p99 {percentile(paced_lat, 0.99):.0f} ms; server-side p99 submission saturated "
         f"{percentile(server_saturated, 0.99):.0f} ms, paced {percentile(server_paced, 0.99):.0f}"
         f" ms, insert-one {percentile(server_base, 0.99):.0f} ms; {engine_name}, "
-        f"{args.workers} workers, "
+        f"{args.workers or 'default'} workers, "
         f"{args.clients} clients, {expected} submissions stored and counted"
     )
 

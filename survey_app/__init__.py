@@ -10,10 +10,9 @@ from flask import Flask, g, render_template, request, session
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
@@ -21,12 +20,14 @@ from .extensions import limiter, login_manager
 from .languages import LANGUAGES, text_direction
 from .models import db
 from .questionnaire import BrokenLibrary, DefinitionError, Library
+from .service_errors import register_error_pages
 
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()  # questionnaire pages: ~120 KB of HTML, ~10 KB sent
 migrate = Migrate()
 
+HSTS_SECONDS = 365 * 24 * 3600
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
@@ -92,11 +93,15 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     limiter.init_app(app)
     login_manager.init_app(app)
     try:
-        app.extensions["questionnaires"] = Library.from_directory(app.config["QUESTIONNAIRE_DIR"])
+        library = Library.from_directory(app.config["QUESTIONNAIRE_DIR"])
     except DefinitionError as error:
-        # Keep the command line usable (``questionnaires check`` says what to fix).
+        # Keep the command line usable (``questionnaires check`` says what to fix); /health
+        # reports the service unable to serve respondents.
         app.logger.error("questionnaire definitions do not load:\n%s", error)
-        app.extensions["questionnaires"] = BrokenLibrary(error)
+        library = BrokenLibrary(error)
+    app.extensions["questionnaires"] = library
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = config.request_body_limit(library)
 
     from .cli import register_commands
     from .inspect import blueprint as inspect_blueprint
@@ -116,7 +121,11 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     def security_headers(response):
         headers = response.headers
         headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        headers["Referrer-Policy"] = "no-referrer"
+        # Same-origin requests carry a Referer (Flask-WTF's CSRF check needs one over HTTPS);
+        # nothing is ever sent to another site.
+        headers["Referrer-Policy"] = "same-origin"
+        if request.is_secure:
+            headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
@@ -132,29 +141,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
             headers["Clear-Site-Data"] = '"cache", "storage"'
         return response
 
-    @app.errorhandler(CSRFError)
-    def csrf_failed(error):
-        return render_template("errors/expired.html"), 400
-
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeout)
-    def database_unavailable(error):
-        """The database is down or busy: a kind page that keeps what was sent, never a 500."""
-        with contextlib.suppress(SQLAlchemyError):
-            db.session.rollback()
-        app.logger.warning("database unavailable: %s", type(error).__name__)
-        fields = list(request.form.items(multi=True)) if request.method == "POST" else []
-        page = render_template("errors/unavailable.html", fields=fields, action=request.path)
-        return page, 503, {"Retry-After": "5"}
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_template("errors/not_found.html"), 404
-
-    @app.errorhandler(429)
-    def too_many(error):
-        return render_template("errors/too_many.html"), 429
+    register_error_pages(app)
 
     @app.get("/")
     def home():
@@ -162,15 +149,34 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     @app.get("/health")
     def health():
-        try:
-            db.session.execute(db.text("SELECT 1"))
-        except SQLAlchemyError:
-            db.session.rollback()
-            app.logger.warning("health check: the database does not answer")
-            return {"status": "database unavailable"}, 503
-        return {"status": "ok"}
+        """200 only when the service can answer a respondent: every dependency is checked."""
+        checks = health_checks(app)
+        healthy = all(checks.values())
+        if not healthy:
+            failing = ", ".join(name for name, ok in checks.items() if not ok)
+            app.logger.warning("health check: not ready (%s)", failing)
+        body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+        return body, 200 if healthy else 503
 
     return app
+
+
+def health_checks(app: Flask) -> dict[str, bool]:
+    """What a respondent's request needs: the database, the questionnaires, the limit store."""
+    checks = {}
+    try:
+        db.session.execute(db.text("SELECT 1"))
+        checks["database"] = True
+    except SQLAlchemyError:
+        db.session.rollback()
+        checks["database"] = False
+    library = app.extensions["questionnaires"]
+    checks["questionnaires"] = not isinstance(library, BrokenLibrary) and library.serves_everyone()
+    try:
+        checks["rate_limits"] = bool(limiter.storage.check())
+    except Exception:  # noqa: BLE001 - any failure of the store means limits cannot be kept
+        checks["rate_limits"] = False
+    return checks
 
 
 def _sqlite_pragmas(connection, record) -> None:

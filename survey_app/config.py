@@ -95,6 +95,16 @@ def production_problem(environ=os.environ) -> str | None:
     return None
 
 
+def server_problem(workers: int, environ=os.environ) -> str | None:
+    """Why this many server processes cannot keep the rate limits, or None."""
+    if workers > 1 and not environ.get("REDIS_URL"):
+        return (
+            f"SURVEY_WORKERS={workers} needs REDIS_URL: without a shared store each worker "
+            "would count rate limits on its own (use one worker, which has many threads)"
+        )
+    return None
+
+
 def _flag_in(environ, name: str) -> bool:
     return (environ.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -105,6 +115,23 @@ def _int_in(environ, name: str, default: int) -> int:
         return default if value in (None, "") else int(value)
     except ValueError:
         return 0
+
+
+#: The least any request may send: every inspector form and a questionnaire fit well within it.
+SMALLEST_BODY_LIMIT = 64 * 1024
+
+
+def request_body_limit(library) -> int:
+    """``MAX_CONTENT_LENGTH``: room for the largest honest questionnaire, and no more.
+
+    ``SURVEY_MAX_REQUEST_BYTES`` may raise it; a larger body gets a kind 413 page without
+    being read.
+    """
+    try:
+        largest = library.largest_submission_bytes()
+    except Exception:  # noqa: BLE001 - definitions that do not load: the base limit stands
+        largest = 0
+    return max(_int("SURVEY_MAX_REQUEST_BYTES", SMALLEST_BODY_LIMIT), largest + 8 * 1024)
 
 
 def settings(instance_path: str) -> dict:
@@ -149,6 +176,8 @@ def settings(instance_path: str) -> dict:
         "BALLOT_HOURS": _int("SURVEY_BALLOT_HOURS", 4),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Several services (or test runs) may share one Redis: each keeps its own counters.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("SURVEY_RATELIMIT_PREFIX", "survey"),
         "CODE_ENTRY_LIMIT": os.environ.get("SURVEY_CODE_ENTRY_LIMIT", "10 per minute;50 per hour"),
         "CODE_ENTRY_INSPECTION_LIMIT": os.environ.get(
             "SURVEY_CODE_ENTRY_INSPECTION_LIMIT", "300 per hour"

@@ -421,6 +421,28 @@ class Library:
     def audience(self, questionnaire_id: str) -> str | None:
         return next((q.audience for q in self._all.values() if q.id == questionnaire_id), None)
 
+    def serves_everyone(self) -> bool:
+        """Whether there is a questionnaire for children and one for staff."""
+        audiences = {q.audience for q in self._all.values()}
+        return {"children", "staff"} <= audiences
+
+    def largest_submission_bytes(self) -> int:
+        """The most a browser can honestly send for any questionnaire, form-encoded.
+
+        Every text answer at its ``max_length`` in characters that take 4 bytes in UTF-8
+        and 3 characters a byte once percent-encoded, plus room for every choice.
+        """
+        largest = 0
+        for questionnaire in self._all.values():
+            size = 0
+            for question in questionnaire.questions:
+                if question.type == "text":
+                    size += len(question.id) + 2 + 12 * (question.max_length or 0)
+                else:
+                    size += sum(len(question.id) + len(o.id) + 3 for o in question.options)
+            largest = max(largest, size)
+        return largest
+
     def current(self, audience: str, establishment_type: str) -> Questionnaire | None:
         """The newest version of the questionnaire for this audience and setting."""
         candidates = [

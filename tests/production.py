@@ -1,0 +1,80 @@
+"""The production configuration for tests: gunicorn with the repository's gunicorn.conf.py in
+production mode, serving TLS itself (laptop mode with a certificate) or behind a TLS-terminating
+nginx, on the test's own database (SQLite, or PostgreSQL with Redis for the rate limits).
+
+Used by the browser journeys (tests/browser/test_production_journeys.py) and the several-servers
+test (tests/integration/test_several_servers.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.server import (
+    Certificate,
+    environment,
+    free_port,
+    gunicorn,
+    make_certificate,
+    nginx,
+    serve_tls,
+)
+from tests.conftest import TINY_QUESTIONNAIRES
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class Served:
+    """Where a browser reaches the service, and the certificate it must trust."""
+
+    base_url: str
+    certificate: Certificate
+
+
+def production_env(app, folder: Path, port: int | None = None) -> dict:
+    """Production-mode settings for gunicorn on ``app``'s database, secret key and questionnaires."""
+    port = port or free_port()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    env = environment(url, folder, port)
+    env.update(
+        SURVEY_SECRET_KEY=app.config["SECRET_KEY"],
+        SURVEY_QUESTIONNAIRE_DIR=str(TINY_QUESTIONNAIRES),
+        SURVEY_KDF_MEMORY_KIB="19456",
+        SURVEY_RATELIMIT_PREFIX=f"test-{secrets.token_hex(6)}",
+    )
+    if not url.startswith("sqlite"):
+        env["REDIS_URL"] = REDIS_URL
+    return env
+
+
+@contextlib.contextmanager
+def served_over_tls(app, folder: Path) -> Iterator[Served]:
+    """gunicorn serving HTTPS itself, as the laptop mode with a certificate does."""
+    certificate = make_certificate(folder / "tls")
+    env = serve_tls(production_env(app, folder), certificate)
+    with gunicorn(env, log_dir=folder):
+        yield Served(env["SURVEY_PUBLIC_URL"], certificate)
+
+
+@contextlib.contextmanager
+def served_behind_proxy(app, folder: Path, servers: int = 1) -> Iterator[Served]:
+    """``servers`` gunicorns on plain HTTP behind one nginx that terminates TLS."""
+    certificate = make_certificate(folder / "tls")
+    proxy_port = free_port()
+    public_url = f"https://127.0.0.1:{proxy_port}"
+    with contextlib.ExitStack() as stack:
+        upstreams = []
+        for number in range(servers):
+            env = production_env(app, folder / f"server{number}")
+            env.pop("SURVEY_INSECURE_HTTP", None)
+            env.update(SURVEY_PUBLIC_URL=public_url, SURVEY_PROXY_COUNT="1")
+            (folder / f"server{number}").mkdir(parents=True, exist_ok=True)
+            stack.enter_context(gunicorn(env, log_dir=folder / f"server{number}"))
+            upstreams.append(env["SURVEY_BIND"])
+        stack.enter_context(nginx(upstreams, certificate, folder / "nginx", proxy_port))
+        yield Served(public_url, certificate)
