@@ -46,6 +46,8 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # SURVEY_PROXY_COUNT handles X-Forwarded-For for rate limits).
 forwarded_allow_ips = os.environ.get("SURVEY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "survey-app"
+# No management socket in the home folder: the service is run and stopped by its supervisor.
+control_socket_disable = True
 
 
 def on_starting(server):

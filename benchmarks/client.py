@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import ssl
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
@@ -11,14 +12,21 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 class Browser:
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
+    """``context``: an SSL context to speak HTTPS (trusting the test's own certificate)."""
+
+    def __init__(self, host: str, port: int, context: ssl.SSLContext | None = None):
+        self.host, self.port, self.context = host, port, context
         self.cookies: dict[str, str] = {}
         self.headers: dict[str, str] = {"User-Agent": "survey-benchmark"}
 
     def request(self, method: str, path: str, fields=None, cookies: dict | None = None):
         """Returns (status, headers, body); keeps any cookies the server sets."""
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        if self.context is None:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        else:
+            connection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=30, context=self.context
+            )
         headers = dict(self.headers)
         jar = self.cookies if cookies is None else cookies
         if jar:
@@ -27,6 +35,8 @@ class Browser:
         if fields is not None:
             body = urlencode(fields, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if self.context is not None:  # as a browser does: same-origin Referer over HTTPS
+                headers["Referer"] = f"https://{self.host}:{self.port}{path}"
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()

@@ -30,10 +30,17 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 @dataclass(frozen=True)
 class Served:
-    """Where a browser reaches the service, and the certificate it must trust."""
+    """Where a browser reaches the service, the certificate it must trust, and the gunicorn
+    processes behind it (each one's folder holds its access and error logs)."""
 
     base_url: str
     certificate: Certificate
+    servers: tuple = ()
+    folders: tuple = ()
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
 
 
 def production_env(app, folder: Path, port: int | None = None) -> dict:
@@ -57,8 +64,8 @@ def served_over_tls(app, folder: Path) -> Iterator[Served]:
     """gunicorn serving HTTPS itself, as the laptop mode with a certificate does."""
     certificate = make_certificate(folder / "tls")
     env = serve_tls(production_env(app, folder), certificate)
-    with gunicorn(env, log_dir=folder):
-        yield Served(env["SURVEY_PUBLIC_URL"], certificate)
+    with gunicorn(env, log_dir=folder) as server:
+        yield Served(env["SURVEY_PUBLIC_URL"], certificate, (server,), (folder,))
 
 
 @contextlib.contextmanager
@@ -67,14 +74,19 @@ def served_behind_proxy(app, folder: Path, servers: int = 1) -> Iterator[Served]
     certificate = make_certificate(folder / "tls")
     proxy_port = free_port()
     public_url = f"https://127.0.0.1:{proxy_port}"
+    prefix = f"test-{secrets.token_hex(6)}"  # every server counts in the same Redis keys
     with contextlib.ExitStack() as stack:
-        upstreams = []
+        upstreams, processes, folders = [], [], []
         for number in range(servers):
-            env = production_env(app, folder / f"server{number}")
+            here = folder / f"server{number}"
+            here.mkdir(parents=True, exist_ok=True)
+            env = production_env(app, here)
             env.pop("SURVEY_INSECURE_HTTP", None)
-            env.update(SURVEY_PUBLIC_URL=public_url, SURVEY_PROXY_COUNT="1")
-            (folder / f"server{number}").mkdir(parents=True, exist_ok=True)
-            stack.enter_context(gunicorn(env, log_dir=folder / f"server{number}"))
+            env.update(
+                SURVEY_PUBLIC_URL=public_url, SURVEY_PROXY_COUNT="1", SURVEY_RATELIMIT_PREFIX=prefix
+            )
+            processes.append(stack.enter_context(gunicorn(env, log_dir=here)))
             upstreams.append(env["SURVEY_BIND"])
+            folders.append(here)
         stack.enter_context(nginx(upstreams, certificate, folder / "nginx", proxy_port))
-        yield Served(public_url, certificate)
+        yield Served(public_url, certificate, tuple(processes), tuple(folders))
