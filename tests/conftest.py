@@ -50,6 +50,23 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.db)
 
 
+#: The only reasons a test may be skipped when CI=true: it is about the other database engine,
+#: or it is a helper someone runs by hand. A skip for a missing tool or service fails in CI.
+ALLOWED_CI_SKIPS = ("engine:", "opt-in:")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if not reason.startswith(ALLOWED_CI_SKIPS):
+            report.outcome = "failed"
+            report.longrepr = f"skipped in CI, where everything it needs can be installed: {reason}"
+    return report
+
+
 @functools.cache
 def database_url() -> str | None:
     """The PostgreSQL (or other) database named by ``TEST_DATABASE_URL``, one per xdist worker.

@@ -14,7 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from benchmarks.server import (
+    NGINX,
     Certificate,
     environment,
     free_port,
@@ -71,6 +74,8 @@ def served_over_tls(app, folder: Path) -> Iterator[Served]:
 @contextlib.contextmanager
 def served_behind_proxy(app, folder: Path, servers: int = 1) -> Iterator[Served]:
     """``servers`` gunicorns on plain HTTP behind one nginx that terminates TLS."""
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (apt-get install nginx)")
     certificate = make_certificate(folder / "tls")
     proxy_port = free_port()
     public_url = f"https://127.0.0.1:{proxy_port}"

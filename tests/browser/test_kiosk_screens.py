@@ -15,7 +15,10 @@ from tests.browser.test_kiosk import choose_language_and_start, enrol
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.environ.get("KIOSK_SCREENSHOTS"), reason="KIOSK_SCREENSHOTS unset"),
+    pytest.mark.skipif(
+        not os.environ.get("KIOSK_SCREENSHOTS"),
+        reason="opt-in: set KIOSK_SCREENSHOTS to write screenshots",
+    ),
 ]
 
 SIZES = {"tablet": {"width": 768, "height": 1024}, "phone": {"width": 360, "height": 740}}

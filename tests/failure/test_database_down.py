@@ -25,8 +25,11 @@ from tests.helpers import PASSPHRASE
 
 pytestmark = [
     pytest.mark.db,
+    pytest.mark.serial,
     pytest.mark.failure,
-    pytest.mark.skipif(not is_postgresql(), reason="stops PostgreSQL; needs TEST_DATABASE_URL"),
+    pytest.mark.skipif(
+        not is_postgresql(), reason="engine: stops PostgreSQL; needs TEST_DATABASE_URL"
+    ),
 ]
 
 MARKER = "MARKER-STILL-HERE-5e1"

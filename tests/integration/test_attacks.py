@@ -146,7 +146,7 @@ def inspections_close(app, inspection_id):
         inspections.close_inspection(db.session.get(Inspection, inspection_id))
 
 
-@pytest.mark.skipif(not is_postgresql(), reason="needs TEST_DATABASE_URL on PostgreSQL")
+@pytest.mark.skipif(not is_postgresql(), reason="engine: needs TEST_DATABASE_URL on PostgreSQL")
 @pytest.mark.skipif(shutil.which("pg_dump") is None, reason="needs pg_dump")
 def test_no_marker_in_a_postgresql_dump(app, surveyed):
     url = database_url().replace("postgresql+psycopg://", "postgresql://")
@@ -256,7 +256,7 @@ def test_reading_the_table_gives_random_key_order_not_arrival(app, factory):
 
 def test_after_closing_the_sqlite_file_layout_follows_keys_not_arrival(app, factory, tmp_path):
     if is_postgresql():
-        pytest.skip("SQLite file layout")
+        pytest.skip("engine: SQLite file layout")
     inspection_id, arrived = arrival_order(app, factory, 8)
     inspections_close(app, inspection_id)
     with app.app_context():
@@ -279,7 +279,7 @@ def test_after_closing_the_sqlite_file_layout_follows_keys_not_arrival(app, fact
 
 def test_after_closing_postgresql_heap_and_transaction_ids_follow_keys_not_arrival(app, factory):
     if not is_postgresql():
-        pytest.skip("PostgreSQL heap order and xmin")
+        pytest.skip("engine: PostgreSQL heap order and xmin")
     inspection_id, arrived = arrival_order(app, factory, 8)
     inspections_close(app, inspection_id)
     with app.app_context(), db.engine.connect() as connection:

@@ -60,7 +60,7 @@ def test_the_database_file_holds_no_answer_text(app, kiosk):
     answer_all(kiosk, anything_else=MARKER)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("sqlite:///"):
-        pytest.skip("byte scan of the database file is for SQLite")
+        pytest.skip("engine: byte scan of the database file is for SQLite")
     with app.app_context():
         db.engine.dispose()
     path = Path(url.removeprefix("sqlite:///"))

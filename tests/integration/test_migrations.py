@@ -20,7 +20,7 @@ def test_models_and_migrations_agree(app):
 def test_respondent_tables_keep_no_arrival_order_on_sqlite(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
-            pytest.skip("WITHOUT ROWID is SQLite's")
+            pytest.skip("engine: WITHOUT ROWID is SQLite's")
         with db.engine.connect() as connection:
             for table in ("sealed_response", "staff_code", "spent_ballot"):
                 sql = connection.exec_driver_sql(

@@ -332,7 +332,7 @@ def test_spent_codes_leave_no_bytes_in_the_sqlite_file(app, factory, inspection_
     in, the file holds the unused code's hash but no trace of the spent one."""
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's file")
+            pytest.skip("engine: SQLite's file")
         path = db.engine.url.database
     spent, unspent = factory.staff_codes(inspection_id, 2)
     respond(app, inspection_id, spent, children_safe="yes")
@@ -350,7 +350,7 @@ def test_respondent_tables_have_no_rowid_to_order_them_by_on_sqlite(app, factory
     respond(app, inspection_id, codes[0], children_safe="yes")
     with app.app_context(), db.engine.connect() as connection:
         if db.engine.dialect.name != "sqlite":
-            pytest.skip("rowid is SQLite's")
+            pytest.skip("engine: rowid is SQLite's")
         for table in RESPONDENT_TABLES:
             with pytest.raises(OperationalError, match="rowid"):
                 connection.exec_driver_sql(f"SELECT rowid FROM {table}")  # noqa: S608
@@ -371,7 +371,7 @@ def test_codes_are_stored_in_hash_order_not_slip_order(app, factory, inspection_
         assert list(stored) == sorted(hashes)
 
 
-@pytest.mark.skipif(not is_postgresql(), reason="needs TEST_DATABASE_URL on PostgreSQL")
+@pytest.mark.skipif(not is_postgresql(), reason="engine: needs TEST_DATABASE_URL on PostgreSQL")
 def test_postgresql_row_positions_and_transaction_ids_give_nothing_away(
     app, factory, inspection_id
 ):
