@@ -11,6 +11,11 @@ Construction (all primitives from the ``cryptography`` package):
   ChaCha20-Poly1305 key. The associated data binds the ciphertext to its
   inspection id and questionnaire id and version, so a row moved to another
   inspection or relabelled as another questionnaire fails to open.
+* Format 2 is the same construction with AES-256-GCM in place of ChaCha20-Poly1305 and its own
+  HKDF label: what a browser can do with Web Crypto alone, so an offline tablet seals a child's
+  answers before they are ever stored (``survey_app/static/seal.js``). Both formats open here;
+  the first byte says which. ``tests/vectors/browser-seal.json`` holds shared test vectors that
+  this module and the browser's must both reproduce byte for byte.
 
 * The same private key can be wrapped several times, each under its own secret
   (the team passphrase, a recovery key), or sealed to an inspector's own X25519
@@ -38,11 +43,17 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-SEAL_FORMAT = 1
+SEAL_FORMAT = 1  # sealed on the server: ChaCha20-Poly1305
+BROWSER_SEAL_FORMAT = 2  # sealed in a browser with Web Crypto: AES-256-GCM
 _RAW = serialization.Encoding.Raw
 _RAW_PUBLIC = serialization.PublicFormat.Raw
 _RAW_PRIVATE = serialization.PrivateFormat.Raw
 _HKDF_INFO = b"survey-app response seal v1"
+_HKDF_INFO_BROWSER = b"survey-app response seal v2 aes-256-gcm"
+_CIPHERS = {
+    SEAL_FORMAT: (ChaCha20Poly1305, _HKDF_INFO),
+    BROWSER_SEAL_FORMAT: (AESGCM, _HKDF_INFO_BROWSER),
+}
 
 
 class WrongPassphrase(Exception):
@@ -155,41 +166,59 @@ def unwrap_private_key(wrapped: Wrapped, secret: str, owner: str) -> bytes:
         raise WrongPassphrase("That passphrase does not unlock this inspection.") from None
 
 
-def _stream_key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
+def _stream_key(
+    shared: bytes, ephemeral_public: bytes, recipient_public: bytes, info: bytes = _HKDF_INFO
+) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(),
         length=32,
         salt=ephemeral_public + recipient_public,
-        info=_HKDF_INFO,
+        info=info,
     ).derive(shared)
 
 
-def seal(public_key: bytes, plaintext: bytes, context: bytes) -> bytes:
-    """Encrypt ``plaintext`` so that only the holder of the private key can read it."""
+def seal(
+    public_key: bytes,
+    plaintext: bytes,
+    context: bytes,
+    *,
+    seal_format: int = SEAL_FORMAT,
+    ephemeral: X25519PrivateKey | None = None,
+    nonce: bytes | None = None,
+) -> bytes:
+    """Encrypt ``plaintext`` so that only the holder of the private key can read it.
+
+    ``ephemeral`` and ``nonce`` are for test vectors only: a real seal always draws fresh ones.
+    """
+    cipher, info = _CIPHERS[seal_format]
     recipient = X25519PublicKey.from_public_bytes(public_key)
-    ephemeral = X25519PrivateKey.generate()
+    ephemeral = ephemeral or X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes(_RAW, _RAW_PUBLIC)
-    key = _stream_key(ephemeral.exchange(recipient), ephemeral_public, public_key)
+    key = _stream_key(ephemeral.exchange(recipient), ephemeral_public, public_key, info)
     # The key is used exactly once, so a fixed nonce is safe; a random one costs nothing.
-    nonce = os.urandom(12)
+    nonce = nonce or os.urandom(12)
     return (
-        bytes([SEAL_FORMAT])
+        bytes([seal_format])
         + ephemeral_public
         + nonce
-        + ChaCha20Poly1305(key).encrypt(nonce, plaintext, context)
+        + cipher(key).encrypt(nonce, plaintext, context)
     )
 
 
 PAD_BLOCK = 512
 
 
-def seal_answers(public_key: bytes, answers: Mapping, context: bytes) -> bytes:
-    """Seal a mapping of answers as canonical JSON, padded with spaces to a multiple of
-    ``PAD_BLOCK`` bytes so a ciphertext's length says little about what was written."""
+def answers_plaintext(answers: Mapping) -> bytes:
+    """Answers as canonical JSON, padded with spaces to a multiple of ``PAD_BLOCK`` bytes so a
+    ciphertext's length says little about what was written (seal.js pads the same way)."""
     payload = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     encoded = payload.encode("utf-8")
-    encoded += b" " * (-len(encoded) % PAD_BLOCK)  # JSON ignores trailing whitespace
-    return seal(public_key, encoded, context)
+    return encoded + b" " * (-len(encoded) % PAD_BLOCK)  # JSON ignores trailing whitespace
+
+
+def seal_answers(public_key: bytes, answers: Mapping, context: bytes) -> bytes:
+    """Seal a mapping of answers (``answers_plaintext``) to ``public_key``."""
+    return seal(public_key, answers_plaintext(answers), context)
 
 
 def seal_key_to(recipient_public: bytes, private_key: bytes, context: bytes) -> bytes:
@@ -221,14 +250,16 @@ class Unsealer:
         return self._private.private_bytes(_RAW, _RAW_PRIVATE, serialization.NoEncryption())
 
     def open(self, sealed: bytes, context: bytes) -> bytes:
-        if len(sealed) < 1 + 32 + 12 + 16 or sealed[0] != SEAL_FORMAT:
+        """Open a response sealed on the server (format 1) or in a browser (format 2)."""
+        if len(sealed) < 1 + 32 + 12 + 16 or sealed[0] not in _CIPHERS:
             raise SealBroken("not a sealed response")
+        cipher, info = _CIPHERS[sealed[0]]
         ephemeral_public = sealed[1:33]
         nonce = sealed[33:45]
         try:
             shared = self._private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
-            key = _stream_key(shared, ephemeral_public, self._public)
-            return ChaCha20Poly1305(key).decrypt(nonce, sealed[45:], context)
+            key = _stream_key(shared, ephemeral_public, self._public, info)
+            return cipher(key).decrypt(nonce, sealed[45:], context)
         except (InvalidTag, ValueError):
             raise SealBroken("sealed response does not open with this inspection's key") from None
 
