@@ -120,6 +120,26 @@ class Questionnaire:
     def key(self) -> str:
         return f"{self.id}.v{self.version}"
 
+    def client_definition(self) -> dict:
+        """What a browser needs to check and route answers as ``answers.check`` does
+        (``survey_app/static/answers.js``): ids, types, answer ids, lengths and routing."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "questions": [
+                {
+                    "id": q.id,
+                    "type": q.type,
+                    "options": list(q.option_ids),
+                    "max_length": q.max_length,
+                    "when": None
+                    if q.when is None
+                    else {"question": q.when.question, "answers": sorted(q.when.answers)},
+                }
+                for q in self.questions
+            ],
+        }
+
 
 class DefinitionError(Exception):
     """One or more problems in questionnaire definitions."""
