@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from survey_app.models import AuditEvent, Inspection, db
+from survey_app.models import AuditEvent, Inspection, KioskInvitation, db
 from tests.helpers import PASSPHRASE, csrf_token, enrol_kiosk, post_form, sign_in, start_kiosk
 
 pytestmark = pytest.mark.db
@@ -185,6 +185,10 @@ def test_kiosk_links_staff_codes_and_closing_from_the_inspection_page(app, clien
     post_form(client, url, url + "/staff-codes", count="301", expect=400)
     post_form(client, url, url + "/close", expect=302)
     assert "closed" in client.get(url).get_data(as_text=True)
+    # Closed: no new tablet link (the CSRF token is valid, so the closed check is what refuses).
+    post_form(client, url, url + "/kiosk", expect=400)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(KioskInvitation)) == 1
 
 
 def test_only_administrators_manage_establishments(client, factory):
