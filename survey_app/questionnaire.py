@@ -24,6 +24,19 @@ from jsonschema import Draft202012Validator
 DONT_WANT_TO_SAY = "dont_want_to_say"
 CHOICE_TYPES = frozenset({"single", "multiple", "scale", "yes_no", "number_band"})
 RESERVED_IDS = frozenset({"csrf_token", "ballot", "language", DONT_WANT_TO_SAY})
+# What a disclosing answer tells the lead inspector (``disclosures:`` in a question); the
+# free-text matcher flags comments under the same categories.
+DISCLOSURE_CATEGORIES = (
+    "harm",
+    "abuse",
+    "self_harm",
+    "restraint",
+    "staff_misconduct",
+    "whistleblowing",
+    "wish_to_talk",
+)
+# The time an experience question asks about, stated to the respondent in the hint.
+PERIODS = ("today", "last_week", "last_month", "last_three_months", "since_arrival")
 
 
 def N_(text: str) -> str:
@@ -65,6 +78,11 @@ class Question:
     when: Routing | None = None
     pair: str | None = None
     max_length: int | None = None
+    # Answers counted and shown but kept out of the percentage base ("I have not had any
+    # worries"), answers that disclose harm (option id -> category) and the period asked about.
+    not_applicable: frozenset[str] = frozenset()
+    disclosures: Mapping[str, str] = field(default_factory=dict)
+    period: str | None = None
 
     @property
     def is_choice(self) -> bool:
@@ -266,6 +284,9 @@ def _build(data: Mapping, source: str) -> Questionnaire:
                     when=Routing(when["question"], frozenset(when["answers"])) if when else None,
                     pair=raw.get("pair"),
                     max_length=raw.get("max_length"),
+                    not_applicable=frozenset(raw.get("not_applicable", ())),
+                    disclosures=dict(raw.get("disclosures", {})),
+                    period=raw.get("period"),
                 )
             )
         sections.append(Section(section["id"], section["title"], tuple(questions)))
@@ -316,6 +337,18 @@ def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
                 report([*here, "positive"], f"positive answer {answer!r} is not an option")
             if DONT_WANT_TO_SAY in question.positive:
                 report([*here, "positive"], '"I don\'t want to say" cannot be a positive outcome')
+            for answer in sorted(question.not_applicable - set(question.option_ids)):
+                report([*here, "not_applicable"], f"not-applicable answer {answer!r} is not an option")
+            for answer in sorted(question.not_applicable & (question.positive | {DONT_WANT_TO_SAY})):
+                report(
+                    [*here, "not_applicable"],
+                    f"{answer!r} cannot be both not applicable and "
+                    + ("a positive outcome" if answer in question.positive else "counted in the base"),
+                )
+            for answer in sorted(set(question.disclosures) - set(question.option_ids)):
+                report([*here, "disclosures"], f"disclosing answer {answer!r} is not an option")
+            if DONT_WANT_TO_SAY in question.disclosures:
+                report([*here, "disclosures"], '"I don\'t want to say" cannot be a disclosure')
             if question.when is not None:
                 target = seen.get(question.when.question)
                 if target is None:

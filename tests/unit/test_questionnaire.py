@@ -129,6 +129,26 @@ BROKEN = {
         ).replace("positive: [yes]", "positive: [a]"),
         "sample.v1.yaml:13: sections[0].questions[0].options: every point of a children's scale needs a symbol",
     ),
+    "not applicable answer that is not an option": (
+        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        not_applicable: [never]\n"),
+        "sample.v1.yaml:15: sections[0].questions[0].not_applicable: not-applicable answer 'never' is not an option",
+    ),
+    "not applicable answer that is also positive": (
+        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        not_applicable: [yes]\n"),
+        "sample.v1.yaml:15: sections[0].questions[0].not_applicable: 'yes' cannot be both not applicable and a positive",
+    ),
+    "disclosing answer that is not an option": (
+        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        disclosures: {hurt: harm}\n"),
+        "sample.v1.yaml:15: sections[0].questions[0].disclosures: disclosing answer 'hurt' is not an option",
+    ),
+    "disclosure of an unknown category": (
+        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        disclosures: {no: bad_day}\n"),
+        "sample.v1.yaml:15: sections[0].questions[0].disclosures.no: 'bad_day' is not one of",
+    ),
+    "unknown period": (
+        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        period: ever\n"),
+        "sample.v1.yaml:15: sections[0].questions[0].period: 'ever' is not one of",
+    ),
     "not yaml": (
         "id: [unclosed\n",
         "sample.v1.yaml:2: (document): not valid YAML",
@@ -148,6 +168,27 @@ def test_broken_definitions_are_refused_with_file_line_path_and_problem(name):
     assert any(problem.startswith(expected) for problem in refused.value.problems), (
         refused.value.problems
     )
+
+
+def test_not_applicable_disclosures_and_period_are_read():
+    text = VALID.replace(
+        "        positive: [yes]\n",
+        "        positive: [yes]\n        not_applicable: [no]\n        disclosures: {no: harm}\n"
+        "        period: last_month\n",
+    )
+    question = parse(text).questions[0]
+    assert question.not_applicable == {"no"}
+    assert question.disclosures == {"no": "harm"}
+    assert question.period == "last_month"
+
+
+def test_schema_lists_the_same_categories_and_periods_as_the_code():
+    import json
+
+    schema = json.loads(Path(qn.__file__).with_name("schema").joinpath("questionnaire.schema.json").read_text())
+    properties = schema["$defs"]["question"]["properties"]
+    assert tuple(properties["disclosures"]["additionalProperties"]["enum"]) == qn.DISCLOSURE_CATEGORIES
+    assert tuple(properties["period"]["enum"]) == qn.PERIODS
 
 
 def test_every_problem_is_reported_at_once():
