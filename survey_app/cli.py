@@ -167,10 +167,12 @@ def inspections_staff_codes(
     with current_app.test_request_context():
         url = staff_url(inspection)
         if pdf_path:
-            sheet = code_sheets.CodeSheet(url, tuple(codes), code_in_qr)
+            sheet = code_sheets.CodeSheet(
+                url, tuple(codes), code_in_qr, inspection.establishment.name
+            )
             try:
                 with open(pdf_path, "wb") as out:
-                    out.write(code_sheets.render_pdf(inspection, sheet))
+                    out.write(code_sheets.render_pdf(sheet))
             except OSError as error:
                 db.session.rollback()
                 raise click.ClickException(f"cannot write {pdf_path}: {error.strerror}") from None

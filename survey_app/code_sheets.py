@@ -4,25 +4,33 @@ Plain codes exist only in the request (or command) that made them, so a sheet is
 built there and then, as a page or a PDF, and nothing is kept. When the inspector
 chooses it, each QR code carries its slip's code too (``/staff/<id>?code=...``),
 so a scan fills the code in; otherwise every QR code is the bare staff link.
+
+A large sheet takes a while (about 17 ms a slip on a laptop), so the PDF is made ten pages at
+a time and the inspector's page is sent as it is made (``SheetWork``): it says how far the
+work has gone, and the PDF and the slips follow on the same page when they are ready. No
+gateway waits in silence, and nothing about the codes is kept anywhere to be fetched later.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlencode
 
 import segno
-from flask import render_template
+from flask import Response, current_app, render_template, stream_template, stream_with_context
 
 from . import access
-from .models import Inspection
+from .models import db
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "slips.css"
 PDF_NAME = "staff-codes.pdf"
+SLIPS_PER_PAGE = 8
+#: Slips rendered together: ten A4 pages, a second or two of work between progress reports.
+SLIPS_PER_CHUNK = 10 * SLIPS_PER_PAGE
 
 
 @dataclass(frozen=True)
@@ -67,47 +75,111 @@ class CodeSheet:
     staff_url: str
     codes: tuple[str, ...]
     code_in_qr: bool = False
+    establishment: str = ""  # its name, printed on the sheet
 
     @cached_property
     def slips(self) -> list[Slip]:
         return build_slips(self.staff_url, self.codes, self.code_in_qr)
 
 
-def render_page(inspection: Inspection, sheet: CodeSheet, pdf: bytes | None = None) -> str:
-    """The slips as an inspector page, laid out to print and cut (static/slips.css).
-
-    ``pdf``, made in the same request, is offered as a download from a data: link, so the
-    codes never have to be sent to the server again.
+def stream_page(
+    inspection_id: str,
+    establishment: str,
+    make: Callable[[], CodeSheet],
+    total: int,
+    commit: Callable[[], None],
+) -> Response:
+    """The slips as an inspector page, laid out to print and cut (static/slips.css), sent while
+    it is made: first how far the work has got, then a data: link to the PDF (so the codes never
+    have to be sent to the server again) and the slips themselves. ``make`` makes the codes and
+    their sheet (in this work's own database session); ``commit`` keeps them once the PDF
+    exists. If it cannot be made, the page says so and nothing is kept.
     """
-    return render_template(
+    work = SheetWork(make, total, commit)
+    page = stream_template(
         "inspect/staff_codes.html",
-        inspection=inspection,
-        slips=sheet.slips,
+        inspection_id=inspection_id,
+        establishment=establishment,
+        work=work,
         image=qr_svg,
-        url=sheet.staff_url,
-        code_in_qr=sheet.code_in_qr,
-        pdf=pdf_data_uri(pdf) if pdf is not None else None,
         pdf_name=PDF_NAME,
     )
+    # Sent as it is made, uncompressed and unbuffered (nginx honours X-Accel-Buffering).
+    return Response(stream_with_context(page), headers={"X-Accel-Buffering": "no"})
 
 
-def render_pdf(inspection: Inspection, sheet: CodeSheet) -> bytes:
-    """The same slips as an A4 PDF (eight to a page), made with WeasyPrint."""
+def render_chunks(sheet: CodeSheet) -> Iterator[tuple[int, object]]:
+    """Lay the slips out ``SLIPS_PER_CHUNK`` at a time (whole A4 pages, eight slips each);
+    yield ``(slips done so far, rendered WeasyPrint document)`` after each chunk."""
     import weasyprint  # imported here: loading Pango is slow and only sheets need it
 
-    html = render_template(
-        "inspect/code_sheet.html",
-        inspection=inspection,
-        slips=sheet.slips,
-        image=qr_png,
-        url=sheet.staff_url,
-        code_in_qr=sheet.code_in_qr,
-    )
     # Only the data: URIs of the QR codes may be read: nothing from disk or the network.
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
     stylesheet = weasyprint.CSS(string=STYLESHEET.read_text(encoding="utf-8"))
-    return document.write_pdf(stylesheets=[stylesheet])
+    slips = sheet.slips
+    for start in range(0, max(len(slips), 1), SLIPS_PER_CHUNK):
+        html = render_template(
+            "inspect/code_sheet.html",
+            establishment=sheet.establishment,
+            slips=slips[start : start + SLIPS_PER_CHUNK],
+            image=qr_png,
+            url=sheet.staff_url,
+            code_in_qr=sheet.code_in_qr,
+        )
+        document = weasyprint.HTML(string=html, url_fetcher=fetcher)
+        yield min(start + SLIPS_PER_CHUNK, len(slips)), document.render(stylesheets=[stylesheet])
+
+
+def merge(documents: list) -> bytes:
+    """One PDF of every page of the rendered chunks, in order."""
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()
+
+
+def render_pdf(sheet: CodeSheet) -> bytes:
+    """The slips as an A4 PDF (eight to a page), made with WeasyPrint."""
+    return merge([document for _done, document in render_chunks(sheet)])
+
+
+class SheetWork:
+    """Staff codes made while their page is sent (``stream_page``).
+
+    Iterating makes the codes (in the caller's inspection, uncommitted), lays their slips out a
+    chunk at a time and yields how many are done; then the PDF is merged and ``commit`` keeps the
+    codes, so a sheet that fails, or a page closed half-way, leaves no codes that nobody has seen.
+    Afterwards ``slips`` and ``pdf_uri`` are set, or ``failed`` is true.
+
+    It runs after the view has returned, so it works from ids and plain values only: the view's
+    database session is gone by then, and this work has a session of its own.
+    """
+
+    def __init__(self, make: Callable[[], CodeSheet], total: int, commit: Callable[[], None]):
+        self.make, self.total, self.commit = make, total, commit
+        self.slips: list[Slip] = []
+        self.staff_url, self.code_in_qr = "", False
+        self.pdf_uri: str | None = None
+        self.failed = False
+
+    def __iter__(self) -> Iterator[int]:
+        kept = False
+        try:
+            sheet = self.make()
+            documents = []
+            for made, document in render_chunks(sheet):
+                documents.append(document)
+                yield made
+            pdf = merge(documents)
+            self.commit()
+            kept = True
+            self.slips, self.pdf_uri = sheet.slips, pdf_data_uri(pdf)
+            self.staff_url, self.code_in_qr = sheet.staff_url, sheet.code_in_qr
+        except Exception as error:  # noqa: BLE001 - whatever broke, say so and keep nothing
+            # The error's type only: its message or traceback could quote a code.
+            current_app.logger.error("the staff code sheet failed (%s)", type(error).__name__)
+            self.failed = True
+        finally:
+            if not kept:
+                db.session.rollback()
 
 
 def pdf_data_uri(pdf: bytes) -> str:

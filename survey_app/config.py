@@ -178,6 +178,8 @@ def settings(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         # Several services (or test runs) may share one Redis: each keeps its own counters.
         "RATELIMIT_KEY_PREFIX": os.environ.get("SURVEY_RATELIMIT_PREFIX", "survey"),
+        # Pages sent as they are made (a large sheet of staff codes) go out as they are made.
+        "COMPRESS_STREAMS": False,
         "CODE_ENTRY_LIMIT": os.environ.get("SURVEY_CODE_ENTRY_LIMIT", "10 per minute;50 per hour"),
         "CODE_ENTRY_INSPECTION_LIMIT": os.environ.get(
             "SURVEY_CODE_ENTRY_INSPECTION_LIMIT", "300 per hour"

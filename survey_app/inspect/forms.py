@@ -63,9 +63,10 @@ class PassphraseForm(FlaskForm):
     )
 
 
-# One request renders the sheet (PDF included, since plain codes are never stored): 300
-# slips with QR codes take about 5 s; larger batches are several requests, or the command line.
-MOST_CODES_AT_ONCE = 300
+# One request renders the sheet (PDF included, since plain codes are never stored). A thousand
+# slips take about 20 s on a laptop: the page is sent as the PDF is made, saying how far it has
+# got (code_sheets.SheetWork), so no gateway gives up on it. Larger runs: the command line.
+MOST_CODES_AT_ONCE = 1000
 
 
 class StaffCodesForm(FlaskForm):

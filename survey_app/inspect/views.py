@@ -220,21 +220,27 @@ def staff_codes(inspection_id: str):
         abort(400)
     if not form.validate_on_submit():
         return _overview(inspection, 400, codes_form=form)
-    codes = access.create_staff_codes(inspection, form.count.data, commit=False)
-    audit(current_user.email, "staff-codes", inspection.id, f"{len(codes)} codes")
+    count, code_in_qr = form.count.data, request.form.get("code_in_qr") == "yes"
+    inspection_id, actor, url = inspection.id, current_user.email, staff_url(inspection)
+    establishment = inspection.establishment.name
+
+    def make_sheet() -> code_sheets.CodeSheet:
+        """The codes, uncommitted: they are kept only once their sheet exists."""
+        here = db.session.get(Inspection, inspection_id)
+        codes = access.create_staff_codes(here, count, commit=False)
+        audit(actor, "staff-codes", inspection_id, f"{len(codes)} codes")
+        return code_sheets.CodeSheet(url, tuple(codes), code_in_qr, establishment)
+
     # The plain codes live only in this request: the page and its PDF are both made now,
     # before the codes are committed, so a failure leaves no codes that nobody has seen.
-    sheet = code_sheets.CodeSheet(
-        staff_url(inspection), tuple(codes), request.form.get("code_in_qr") == "yes"
-    )
-    pdf = code_sheets.render_pdf(inspection, sheet)
-    if request.form.get("output") == "pdf":
+    if request.form.get("output") == "pdf" and count <= code_sheets.SLIPS_PER_CHUNK:
+        pdf = code_sheets.render_pdf(make_sheet())  # a second or two: straight to a file
         db.session.commit()
         disposition = {"Content-Disposition": f"attachment; filename={code_sheets.PDF_NAME}"}
         return Response(pdf, mimetype="application/pdf", headers=disposition)
-    page = code_sheets.render_page(inspection, sheet, pdf)
-    db.session.commit()
-    return page
+    return code_sheets.stream_page(
+        inspection_id, establishment, make_sheet, count, commit=db.session.commit
+    )
 
 
 @blueprint.post("/inspections/<inspection_id>/close")

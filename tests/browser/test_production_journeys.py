@@ -82,6 +82,7 @@ def test_every_journey_over_https(https_context, served, factory):
     inspector.goto(f"{base}/inspector/inspections/{inspection_id}")
     inspector.get_by_label("How many codes").fill("2")
     inspector.get_by_role("button", name="Make codes", exact=True).click()
+    expect(inspector.locator(".sheet-ready")).to_have_text("The slips are ready.")
     codes = inspector.locator(".slip__code").all_inner_texts()
     assert len(codes) == 2
 
