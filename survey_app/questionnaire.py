@@ -337,18 +337,7 @@ def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
                 report([*here, "positive"], f"positive answer {answer!r} is not an option")
             if DONT_WANT_TO_SAY in question.positive:
                 report([*here, "positive"], '"I don\'t want to say" cannot be a positive outcome')
-            for answer in sorted(question.not_applicable - set(question.option_ids)):
-                report([*here, "not_applicable"], f"not-applicable answer {answer!r} is not an option")
-            for answer in sorted(question.not_applicable & (question.positive | {DONT_WANT_TO_SAY})):
-                report(
-                    [*here, "not_applicable"],
-                    f"{answer!r} cannot be both not applicable and "
-                    + ("a positive outcome" if answer in question.positive else "counted in the base"),
-                )
-            for answer in sorted(set(question.disclosures) - set(question.option_ids)):
-                report([*here, "disclosures"], f"disclosing answer {answer!r} is not an option")
-            if DONT_WANT_TO_SAY in question.disclosures:
-                report([*here, "disclosures"], '"I don\'t want to say" cannot be a disclosure')
+            _check_answer_roles(question, here, report)
             if question.when is not None:
                 target = seen.get(question.when.question)
                 if target is None:
@@ -366,6 +355,21 @@ def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
                             f"{answer!r} is not an answer of {target.id!r}",
                         )
             seen[question.id] = question
+
+
+def _check_answer_roles(question: Question, here: list, report) -> None:
+    """Not-applicable and disclosing answers must be answers, and not-applicable ones
+    can be neither a good outcome nor "I don't want to say"."""
+    options = set(question.option_ids)
+    for answer in sorted(question.not_applicable - options):
+        report([*here, "not_applicable"], f"not-applicable answer {answer!r} is not an option")
+    for answer in sorted(question.not_applicable & (question.positive | {DONT_WANT_TO_SAY})):
+        also = "a positive outcome" if answer in question.positive else "counted in the base"
+        report([*here, "not_applicable"], f"{answer!r} cannot be both not applicable and {also}")
+    for answer in sorted(set(question.disclosures) - options):
+        report([*here, "disclosures"], f"disclosing answer {answer!r} is not an option")
+    if DONT_WANT_TO_SAY in question.disclosures:
+        report([*here, "disclosures"], '"I don\'t want to say" cannot be a disclosure')
 
 
 def check_versions(questionnaires: Iterable[Questionnaire]) -> list[str]:

@@ -58,9 +58,7 @@ def test_make_codes_print_the_slips_and_download_the_pdf(page, live_server, fact
     expect(page.locator(".slip").first).to_be_visible()
 
 
-def test_a_large_sheet_shows_how_far_it_has_got_while_it_is_made(
-    page, live_server, factory, app
-):
+def test_a_large_sheet_shows_how_far_it_has_got_while_it_is_made(page, live_server, factory, app):
     """240 slips (three chunks of ten pages): the page arrives at once and says how far the
     work has got, and the PDF and the slips follow on the same page when they are ready."""
     from survey_app import code_sheets

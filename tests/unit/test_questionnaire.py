@@ -130,23 +130,36 @@ BROKEN = {
         "sample.v1.yaml:13: sections[0].questions[0].options: every point of a children's scale needs a symbol",
     ),
     "not applicable answer that is not an option": (
-        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        not_applicable: [never]\n"),
+        VALID.replace(
+            "        positive: [yes]\n",
+            "        positive: [yes]\n        not_applicable: [never]\n",
+        ),
         "sample.v1.yaml:15: sections[0].questions[0].not_applicable: not-applicable answer 'never' is not an option",
     ),
     "not applicable answer that is also positive": (
-        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        not_applicable: [yes]\n"),
+        VALID.replace(
+            "        positive: [yes]\n", "        positive: [yes]\n        not_applicable: [yes]\n"
+        ),
         "sample.v1.yaml:15: sections[0].questions[0].not_applicable: 'yes' cannot be both not applicable and a positive",
     ),
     "disclosing answer that is not an option": (
-        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        disclosures: {hurt: harm}\n"),
+        VALID.replace(
+            "        positive: [yes]\n",
+            "        positive: [yes]\n        disclosures: {hurt: harm}\n",
+        ),
         "sample.v1.yaml:15: sections[0].questions[0].disclosures: disclosing answer 'hurt' is not an option",
     ),
     "disclosure of an unknown category": (
-        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        disclosures: {no: bad_day}\n"),
+        VALID.replace(
+            "        positive: [yes]\n",
+            "        positive: [yes]\n        disclosures: {no: bad_day}\n",
+        ),
         "sample.v1.yaml:15: sections[0].questions[0].disclosures.no: 'bad_day' is not one of",
     ),
     "unknown period": (
-        VALID.replace("        positive: [yes]\n", "        positive: [yes]\n        period: ever\n"),
+        VALID.replace(
+            "        positive: [yes]\n", "        positive: [yes]\n        period: ever\n"
+        ),
         "sample.v1.yaml:15: sections[0].questions[0].period: 'ever' is not one of",
     ),
     "not yaml": (
@@ -185,9 +198,13 @@ def test_not_applicable_disclosures_and_period_are_read():
 def test_schema_lists_the_same_categories_and_periods_as_the_code():
     import json
 
-    schema = json.loads(Path(qn.__file__).with_name("schema").joinpath("questionnaire.schema.json").read_text())
+    schema = json.loads(
+        Path(qn.__file__).with_name("schema").joinpath("questionnaire.schema.json").read_text()
+    )
     properties = schema["$defs"]["question"]["properties"]
-    assert tuple(properties["disclosures"]["additionalProperties"]["enum"]) == qn.DISCLOSURE_CATEGORIES
+    assert (
+        tuple(properties["disclosures"]["additionalProperties"]["enum"]) == qn.DISCLOSURE_CATEGORIES
+    )
     assert tuple(properties["period"]["enum"]) == qn.PERIODS
 
 
