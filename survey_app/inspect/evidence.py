@@ -11,14 +11,15 @@ import re
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import inspections, sealing
 from ..evidence import render, report, tables
-from ..models import SafeguardingReferral, audit, db
+from ..models import Inspection, SafeguardingReferral, audit, db
 from . import blueprint
+from .authorise import team
 from .forms import ActionForm, PassphraseForm
-from .views import _overview, _visible
+from .views import _overview
 
 FORMATS = {
     "json": "application/json",
@@ -56,9 +57,8 @@ def _unlocked_evidence(inspection, what: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/evidence")
-@login_required
-def evidence(inspection_id: str):
-    inspection = _visible(inspection_id)
+@team
+def evidence(inspection: Inspection):
     built, refused = _unlocked_evidence(inspection, "evidence page")
     if refused is not None:
         return refused
@@ -96,18 +96,16 @@ def _download(inspection, fmt: str) -> Response:
 
 
 @blueprint.post("/inspections/<inspection_id>/evidence.<fmt>")
-@login_required
-def evidence_download(inspection_id: str, fmt: str):
-    inspection = _visible(inspection_id)
+@team
+def evidence_download(inspection: Inspection, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     return _download(inspection, fmt)
 
 
 @blueprint.post("/inspections/<inspection_id>/finalise")
-@login_required
-def finalise(inspection_id: str):
-    inspection = _visible(inspection_id)
+@team
+def finalise(inspection: Inspection):
     if inspection.status != "closed":
         abort(400)
     unsealer, refused = _unlock(inspection, "finalise")
@@ -121,9 +119,8 @@ def finalise(inspection_id: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/referrals")
-@login_required
-def record_referral(inspection_id: str):
-    inspection = _visible(inspection_id)
+@team
+def record_referral(inspection: Inspection):
     ref = request.form.get("ref", "")
     if not ActionForm().validate_on_submit() or not _REF.match(ref):
         abort(400)

@@ -8,25 +8,19 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import inspections, keys, retention, sealing
 from ..extensions import limiter
 from ..models import Inspection, Inspector, audit, db
 from . import blueprint
+from .authorise import team
 from .forms import ActionForm
 from .key_forms import ChangePassphraseForm, EraseForm, GrantForm, RecoverForm, RecoveryKeyForm
 
 
 def _limit() -> str:
     return current_app.config["SIGN_IN_LIMIT"]
-
-
-def _visible(inspection_id: str) -> Inspection:
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None or not inspections.can_see(current_user, inspection):
-        abort(404)  # the same answer for "no such inspection" and "not yours"
-    return inspection
 
 
 def _grant_form(inspection: Inspection, form: GrantForm | None = None) -> GrantForm:
@@ -64,16 +58,15 @@ def _refused(inspection: Inspection, what: str, section: str, **forms):
 
 
 @blueprint.get("/inspections/<inspection_id>/keys")
-@login_required
-def keys_page(inspection_id: str):
-    return _page(_visible(inspection_id))
+@team
+def keys_page(inspection: Inspection):
+    return _page(inspection)
 
 
 @blueprint.post("/inspections/<inspection_id>/keys/passphrase")
-@login_required
+@team
 @limiter.limit(_limit)
-def change_passphrase(inspection_id: str):
-    inspection = _visible(inspection_id)
+def change_passphrase(inspection: Inspection):
     form = ChangePassphraseForm()
     if not form.validate_on_submit():
         return _page(inspection, 400, change_form=form)
@@ -90,10 +83,9 @@ def change_passphrase(inspection_id: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/keys/grant")
-@login_required
+@team
 @limiter.limit(_limit)
-def grant_access(inspection_id: str):
-    inspection = _visible(inspection_id)
+def grant_access(inspection: Inspection):
     form = _grant_form(inspection, GrantForm())
     if not form.validate_on_submit():
         return _page(inspection, 400, grant_form=form)
@@ -113,9 +105,8 @@ def grant_access(inspection_id: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/keys/revoke/<inspector_id>")
-@login_required
-def revoke_access(inspection_id: str, inspector_id: str):
-    inspection = _visible(inspection_id)
+@team
+def revoke_access(inspection: Inspection, inspector_id: str):
     grantee = db.session.get(Inspector, inspector_id)
     if not ActionForm().validate_on_submit() or grantee is None:
         abort(400)
@@ -129,10 +120,9 @@ def revoke_access(inspection_id: str, inspector_id: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/keys/recovery-key")
-@login_required
+@team
 @limiter.limit(_limit)
-def new_recovery_key(inspection_id: str):
-    inspection = _visible(inspection_id)
+def new_recovery_key(inspection: Inspection):
     form = RecoveryKeyForm()
     if not form.validate_on_submit():
         return _page(inspection, 400, recovery_form=form)
@@ -150,10 +140,9 @@ def new_recovery_key(inspection_id: str):
 
 
 @blueprint.route("/inspections/<inspection_id>/recover", methods=["GET", "POST"])
-@login_required
+@team
 @limiter.limit(_limit, methods=["POST"])
-def recover(inspection_id: str):
-    inspection = _visible(inspection_id)
+def recover(inspection: Inspection):
     form = RecoverForm()
     wrong = False
     if form.validate_on_submit():
@@ -180,9 +169,8 @@ def recover(inspection_id: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/erase")
-@login_required
-def erase(inspection_id: str):
-    inspection = _visible(inspection_id)
+@team
+def erase(inspection: Inspection):
     form = EraseForm()
     if not form.validate_on_submit():
         return _page(inspection, 400, erase_form=form)

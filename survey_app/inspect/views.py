@@ -14,13 +14,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from .. import access, accounts, code_sheets, inspections, keys, responses
 from ..extensions import limiter, login_manager
 from ..models import Establishment, Inspection, Inspector, Kiosk, audit, db
 from . import blueprint
+from .authorise import admin, public, signed_in, team
 from .forms import (
     ActionForm,
     EstablishmentForm,
@@ -49,6 +50,7 @@ def _sign_in_limit() -> str:
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
+@public
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in():
     form = SignInForm()
@@ -69,7 +71,7 @@ def sign_in():
 
 
 @blueprint.post("/sign-out")
-@login_required
+@signed_in
 def sign_out():
     form = ActionForm()
     if form.validate_on_submit():
@@ -79,7 +81,7 @@ def sign_out():
 
 
 @blueprint.get("/")
-@login_required
+@signed_in
 def dashboard():
     visible = inspections.visible_inspections(current_user)
     counts = {inspection.id: responses.counts(inspection) for inspection in visible}
@@ -87,10 +89,8 @@ def dashboard():
 
 
 @blueprint.route("/establishments", methods=["GET", "POST"])
-@login_required
+@admin
 def establishments():
-    if not current_user.is_admin:
-        abort(403)
     form = EstablishmentForm()
     if form.validate_on_submit():
         establishment = Establishment(name=form.name.data.strip(), type=form.type.data)
@@ -105,7 +105,7 @@ def establishments():
 
 
 @blueprint.route("/inspections/new", methods=["GET", "POST"])
-@login_required
+@signed_in
 def new_inspection():
     form = NewInspectionWithRecoveryForm()
     listed = db.session.scalars(select(Establishment).order_by(Establishment.name)).all()
@@ -133,13 +133,6 @@ def new_inspection():
         return redirect(url_for("inspect.inspection", inspection_id=inspection.id))
     status = 400 if form.errors else 200
     return render_template("inspect/new_inspection.html", form=form, establishments=listed), status
-
-
-def _visible(inspection_id: str) -> Inspection:
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None or not inspections.can_see(current_user, inspection):
-        abort(404)  # the same answer for "no such inspection" and "not yours"
-    return inspection
 
 
 def _overview(inspection: Inspection, status: int = 200, **extra):
@@ -176,15 +169,14 @@ def kiosk_url(token: str) -> str:
 
 
 @blueprint.get("/inspections/<inspection_id>")
-@login_required
-def inspection(inspection_id: str):
-    return _overview(_visible(inspection_id))
+@team
+def inspection(inspection: Inspection):
+    return _overview(inspection)
 
 
 @blueprint.post("/inspections/<inspection_id>/kiosk")
-@login_required
-def enrol_kiosk(inspection_id: str):
-    inspection = _visible(inspection_id)
+@team
+def enrol_kiosk(inspection: Inspection):
     if not ActionForm().validate_on_submit() or not inspection.is_open:
         abort(400)
     token = access.create_kiosk_invitation(inspection)
@@ -199,9 +191,8 @@ def enrol_kiosk(inspection_id: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/kiosks/revoke")
-@login_required
-def revoke_kiosks(inspection_id: str):
-    inspection = _visible(inspection_id)
+@team
+def revoke_kiosks(inspection: Inspection):
     if not ActionForm().validate_on_submit():
         abort(400)
     revoked = access.revoke_kiosks(inspection)
@@ -212,9 +203,8 @@ def revoke_kiosks(inspection_id: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/staff-codes")
-@login_required
-def staff_codes(inspection_id: str):
-    inspection = _visible(inspection_id)
+@team
+def staff_codes(inspection: Inspection):
     form = StaffCodesForm()
     if not inspection.is_open:
         abort(400)
@@ -244,9 +234,8 @@ def staff_codes(inspection_id: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/close")
-@login_required
-def close(inspection_id: str):
-    inspection = _visible(inspection_id)
+@team
+def close(inspection: Inspection):
     if not ActionForm().validate_on_submit():
         abort(400)
     if inspection.is_open:

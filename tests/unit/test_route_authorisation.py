@@ -1,0 +1,63 @@
+"""Every inspector route declares who may reach it, and declares enough.
+
+Read from the routes themselves (``survey_app.inspect.authorise``), so a route added or
+edited without its decorator fails here before any request is made. Removing ``@team`` from
+the erase route, or writing ``@signed_in`` in its place, makes this test fail.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from survey_app import create_app
+
+# What each route may declare. Routes about one inspection must check its team; only
+# sign-in is reachable signed out.
+PUBLIC = {"inspect.sign_in"}
+ADMIN = {"inspect.establishments"}
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/unused.db"},
+        instance_path=str(instance),
+    )
+    return app, list(app.url_map.iter_rules())
+
+
+def _declared(app, endpoint: str) -> str | None:
+    return getattr(app.view_functions[endpoint], "authorisation", None)
+
+
+def test_every_inspector_route_declares_its_authorisation(rules):
+    app, every = rules
+    inspector = [rule for rule in every if rule.endpoint.startswith("inspect.")]
+    assert len(inspector) >= 20, "the inspector routes were not found"
+    undeclared = sorted(rule.rule for rule in inspector if _declared(app, rule.endpoint) is None)
+    assert undeclared == [], f"inspector routes without an authorisation decorator: {undeclared}"
+
+
+def test_each_route_declares_what_it_needs(rules):
+    app, every = rules
+    for rule in every:
+        if not rule.endpoint.startswith("inspect."):
+            continue
+        declared = _declared(app, rule.endpoint)
+        if "inspection_id" in rule.arguments:
+            assert declared == "team", f"{rule.rule} is about one inspection: it must be @team"
+        elif rule.endpoint in PUBLIC:
+            assert declared == "public", rule.rule
+        elif rule.endpoint in ADMIN:
+            assert declared == "admin", rule.rule
+        else:
+            assert declared == "signed-in", f"{rule.rule} declares {declared!r}"
+
+
+def test_no_inspector_page_outside_the_inspector_blueprint(rules):
+    """Pages for inspectors live under /inspector, where the checks above cover them."""
+    _app, every = rules
+    for rule in every:
+        if rule.rule.startswith("/inspector"):
+            assert rule.endpoint.startswith("inspect."), rule.rule
