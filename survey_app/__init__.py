@@ -61,7 +61,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
             raise config.UnsafeSettings(reason)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        proxied = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
     db.init_app(app)
     _tune_sqlite(app)
@@ -92,6 +93,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
+    library: Library | BrokenLibrary
     try:
         library = Library.from_directory(app.config["QUESTIONNAIRE_DIR"])
     except DefinitionError as error:

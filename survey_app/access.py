@@ -42,7 +42,16 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from .models import Inspection, Kiosk, KioskInvitation, SpentBallot, StaffCode, db, now
+from .models import (
+    Inspection,
+    Kiosk,
+    KioskInvitation,
+    SpentBallot,
+    StaffCode,
+    db,
+    now,
+    rows_changed,
+)
 
 # No 0/O, 1/I/L or U/V pairs to confuse when a slip is read aloud or typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
@@ -111,20 +120,20 @@ def spend_staff_code(inspection: Inspection, typed: str) -> bool:
     if db.engine.dialect.name == "sqlite":
         # Overwrite the deleted row's bytes in the file instead of leaving them in a free slot.
         db.session.execute(text("PRAGMA secure_delete = ON"))
-    result = db.session.execute(
+    spent = rows_changed(
         delete(StaffCode).where(
             StaffCode.code_hash == _code_hash(inspection.id, code),
             StaffCode.inspection_id == inspection.id,
         )
     )
     db.session.commit()
-    return result.rowcount == 1
+    return spent == 1
 
 
 def unspent_staff_codes(inspection: Inspection) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count()).select_from(StaffCode).where(StaffCode.inspection_id == inspection.id)
-    )
+    ).scalar_one()
 
 
 # --- ballots ---------------------------------------------------------------------------------
@@ -225,10 +234,10 @@ def kiosk_from_cookie(value: str | None) -> Kiosk | None:
 
 
 def revoke_kiosks(inspection: Inspection) -> int:
-    result = db.session.execute(
+    revoked = rows_changed(
         update(Kiosk)
         .where(Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False))
         .values(revoked=True)
     )
     db.session.commit()
-    return result.rowcount
+    return revoked

@@ -39,6 +39,7 @@ def check(questionnaire: Questionnaire, form) -> Checked:
     answers: dict = {}
     errors: dict = {}
     for question in questionnaire.questions:
+        given: list[str] | str
         if question.type == "multiple":
             given = [value for value in form.getlist(question.id) if value]
         else:
@@ -46,7 +47,7 @@ def check(questionnaire: Questionnaire, form) -> Checked:
         if not given:
             continue
         if question.type == "text":
-            if len(given) > question.max_length:
+            if len(given) > (question.max_length or 0):  # the schema requires one
                 errors[question.id] = _l(
                     "Please make this shorter: up to %(limit)d characters.",
                     limit=question.max_length,

@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess  # noqa: S404  # nosec B404 - runs pg_dump with a fixed argument list
 from pathlib import Path
+from typing import cast
 
 import click
 from flask.cli import with_appcontext
@@ -66,7 +67,7 @@ def backup(target: Path) -> None:
     if engine.dialect.name == "sqlite":
         connection = engine.raw_connection()
         try:
-            backup_sqlite(connection.driver_connection, target)
+            backup_sqlite(cast(sqlite3.Connection, connection.driver_connection), target)
         except sqlite3.Error as error:
             raise BackupFailed(f"SQLite backup failed: {error}") from None
         finally:

@@ -20,7 +20,7 @@ def _flag(name: str, default: bool) -> bool:
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    return int(value) if value else default
 
 
 def load_secret_key(instance_path: str) -> str:

@@ -6,6 +6,8 @@ closing hides the order responses arrived in is ``survey_app.at_rest``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +24,7 @@ def create_inspection_with_recovery_key(
     establishment: Establishment,
     kind: str,
     passphrase: str,
-    inspectors: list[Inspector] = (),
+    inspectors: Sequence[Inspector] = (),
     recovery: bool = True,
 ) -> tuple[Inspection, str | None]:
     """Create an inspection with a fresh key pair whose private half only the passphrase opens.
@@ -42,7 +44,7 @@ def create_inspection_with_recovery_key(
 
 
 def create_inspection(
-    establishment: Establishment, kind: str, passphrase: str, inspectors: list[Inspector] = ()
+    establishment: Establishment, kind: str, passphrase: str, inspectors: Sequence[Inspector] = ()
 ) -> Inspection:
     """Create an inspection whose key only the passphrase opens (no recovery key)."""
     inspection, _ = create_inspection_with_recovery_key(

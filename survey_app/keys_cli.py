@@ -169,7 +169,7 @@ def purge(yes: bool, days: int | None) -> None:
         inspection = item.inspection
         click.echo(
             f"  {inspection.id}  {inspection.establishment.name}  "
-            f"finalised {inspection.finalised_on.isoformat()}: {item.responses} sealed responses"
+            f"finalised {inspection.finalised_on}: {item.responses} sealed responses"
         )
     total = sum(item.responses for item in due)
     click.echo(

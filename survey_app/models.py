@@ -10,10 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING, cast
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CursorResult,
+    Date,
+    DateTime,
+    Executable,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -22,6 +35,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The type checker sees the declarative base itself: ``db.Model`` is made at run time.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 ROLES = ("admin", "inspector")
 ESTABLISHMENT_TYPES = ("stc", "yoi", "sch")
@@ -42,7 +60,7 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-class Inspector(UserMixin, db.Model):
+class Inspector(UserMixin, Model):
     __tablename__ = "inspector"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
@@ -64,7 +82,7 @@ class Inspector(UserMixin, db.Model):
         return self.role == "admin"
 
 
-class Establishment(db.Model):
+class Establishment(Model):
     __tablename__ = "establishment"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
@@ -74,14 +92,14 @@ class Establishment(db.Model):
     inspections: Mapped[list[Inspection]] = relationship(back_populates="establishment")
 
 
-class InspectionInspector(db.Model):
+class InspectionInspector(Model):
     __tablename__ = "inspection_inspector"
 
     inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), primary_key=True)
     inspector_id: Mapped[str] = mapped_column(ForeignKey("inspector.id"), primary_key=True)
 
 
-class Inspection(db.Model):
+class Inspection(Model):
     __tablename__ = "inspection"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
@@ -106,7 +124,7 @@ class Inspection(db.Model):
         return self.status == "open"
 
 
-class WrappedKey(db.Model):
+class WrappedKey(Model):
     """The inspection's private key, encrypted under a key derived from a secret.
 
     ``purpose`` says which secret (see ``survey_app.keys``): "passphrase" and
@@ -129,7 +147,7 @@ class WrappedKey(db.Model):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class InspectorKey(db.Model):
+class InspectorKey(Model):
     """An inspector's own X25519 key pair; the private half wrapped under their password."""
 
     __tablename__ = "inspector_key"
@@ -143,7 +161,7 @@ class InspectorKey(db.Model):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class KioskInvitation(db.Model):
+class KioskInvitation(Model):
     """A short-lived, single-use link that enrols a tablet as a children's kiosk."""
 
     __tablename__ = "kiosk_invitation"
@@ -153,7 +171,7 @@ class KioskInvitation(db.Model):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
-class Kiosk(db.Model):
+class Kiosk(Model):
     """An enrolled tablet. It identifies the device's enrolment, never a child."""
 
     __tablename__ = "kiosk"
@@ -163,7 +181,7 @@ class Kiosk(db.Model):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class StaffCode(db.Model):
+class StaffCode(Model):
     """An unspent one-time staff access code, stored only as a keyed hash.
 
     Spending a code deletes its row: nothing is left to point at the ballot or
@@ -177,7 +195,7 @@ class StaffCode(db.Model):
     inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
 
 
-class SpentBallot(db.Model):
+class SpentBallot(Model):
     """A ballot (the right to submit one response) that has been used."""
 
     __tablename__ = "spent_ballot"
@@ -186,7 +204,7 @@ class SpentBallot(db.Model):
     ballot_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
-class SealedResponse(db.Model):
+class SealedResponse(Model):
     __tablename__ = "sealed_response"
     __table_args__ = _UNORDERED
 
@@ -198,7 +216,7 @@ class SealedResponse(db.Model):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class PublishedCount(db.Model):
+class PublishedCount(Model):
     """Whole-inspection counts for one question, kept in the clear once evidence is finalised.
 
     Only what an inspectorate publishes: no breakdown by group, no comment.
@@ -218,7 +236,7 @@ class PublishedCount(db.Model):
     options: Mapped[dict] = mapped_column(JSON)
 
 
-class SafeguardingReferral(db.Model):
+class SafeguardingReferral(Model):
     """A flagged comment passed to the safeguarding lead; refers to it by a keyed hash only."""
 
     __tablename__ = "safeguarding_referral"
@@ -230,7 +248,7 @@ class SafeguardingReferral(db.Model):
     referred_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """What an inspector or administrator did: unlocks, exports, closures."""
 
     __tablename__ = "audit_event"
@@ -241,6 +259,11 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64))
     inspection_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the current session; how many rows it changed."""
+    return cast(CursorResult, db.session.execute(statement)).rowcount
 
 
 def audit(actor: str, action: str, inspection_id: str | None = None, detail: str = "") -> None:

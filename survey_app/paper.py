@@ -83,7 +83,7 @@ def parse(text: str, questionnaire: Questionnaire) -> list[dict]:
                     Problem(line, None, f"has {len(cells)} cells; the header has {len(header)}")
                 )
                 continue
-            form = MultiDict()
+            form: MultiDict[str, str] = MultiDict()
             for name, cell in zip(header, cells, strict=True):
                 question = questionnaire.question(name)
                 if question.type == "multiple":
@@ -99,12 +99,12 @@ def parse(text: str, questionnaire: Questionnaire) -> list[dict]:
                 continue
             checked = answer_rules.check(questionnaire, form)
             for question_id in checked.errors:
-                value = form.getlist(question_id)
-                value = (
-                    value if questionnaire.question(question_id).type == "multiple" else value[0]
+                given = form.getlist(question_id)
+                shown = (
+                    given if questionnaire.question(question_id).type == "multiple" else given[0]
                 )
                 problems.append(
-                    Problem(line, question_id, _describe(questionnaire, question_id, value))
+                    Problem(line, question_id, _describe(questionnaire, question_id, shown))
                 )
             rows.append(checked.answers)
     except csv.Error as error:

@@ -239,8 +239,8 @@ def parse(text: str, source: str = "<string>") -> Questionnaire:
     schema_errors = sorted(
         _validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
     )
-    for error in schema_errors:
-        report(list(error.absolute_path), error.message)
+    for invalid in schema_errors:
+        report(list(invalid.absolute_path), invalid.message)
     if problems:
         raise DefinitionError(problems)
 

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from .models import Inspection, Kiosk, KioskInvitation, SealedResponse, StaffCode, db, today
+from .models import (
+    Inspection,
+    Kiosk,
+    KioskInvitation,
+    SealedResponse,
+    StaffCode,
+    db,
+    rows_changed,
+    today,
+)
 
 
 @dataclass(frozen=True)
@@ -31,9 +40,9 @@ def retention_days() -> int:
 
 
 def response_count(inspection: Inspection) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count()).where(SealedResponse.inspection_id == inspection.id)
-    )
+    ).scalar_one()
 
 
 def due_for_purge(days: int | None = None, on: dt.date | None = None) -> list[Due]:
@@ -70,9 +79,9 @@ def erase(inspection: Inspection) -> int:
     if inspection.is_open:
         inspection.status = "closed"
         inspection.closed_on = today()
-    deleted = db.session.execute(
+    deleted = rows_changed(
         delete(SealedResponse).where(SealedResponse.inspection_id == inspection.id)
-    ).rowcount
+    )
     for model in (StaffCode, Kiosk, KioskInvitation):
         db.session.execute(delete(model).where(model.inspection_id == inspection.id))
     return deleted

@@ -50,7 +50,7 @@ _RAW_PUBLIC = serialization.PublicFormat.Raw
 _RAW_PRIVATE = serialization.PrivateFormat.Raw
 _HKDF_INFO = b"survey-app response seal v1"
 _HKDF_INFO_BROWSER = b"survey-app response seal v2 aes-256-gcm"
-_CIPHERS = {
+_CIPHERS: dict[int, tuple[type[ChaCha20Poly1305] | type[AESGCM], bytes]] = {
     SEAL_FORMAT: (ChaCha20Poly1305, _HKDF_INFO),
     BROWSER_SEAL_FORMAT: (AESGCM, _HKDF_INFO_BROWSER),
 }

@@ -84,8 +84,9 @@ def register_error_pages(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         response = render_error(error.code)
-        if error.code == 405 and error.valid_methods:
-            return (*response, {"Allow": ", ".join(error.valid_methods)})
+        allowed = getattr(error, "valid_methods", None)  # MethodNotAllowed's
+        if error.code == 405 and allowed:
+            return (*response, {"Allow": ", ".join(allowed)})
         return response
 
     @app.errorhandler(InternalServerError)

@@ -75,6 +75,7 @@ def _download(inspection, fmt: str) -> Response:
     built, refused = _unlocked_evidence(inspection, f"download {fmt}")
     if refused is not None:
         return refused
+    body: str | bytes
     if fmt == "json":
         body = json.dumps(built, ensure_ascii=False, indent=2)
     elif fmt == "csv":

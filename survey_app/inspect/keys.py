@@ -90,6 +90,8 @@ def grant_access(inspection: Inspection):
     if not form.validate_on_submit():
         return _page(inspection, 400, grant_form=form)
     grantee = db.session.get(Inspector, form.grantee.data)
+    if grantee is None:  # pragma: no cover - the form offers only existing inspectors
+        abort(400)
     try:
         keys.grant(inspection, grantee, form.grant_secret.data, current_user)
     except sealing.WrongPassphrase:

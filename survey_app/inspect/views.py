@@ -112,6 +112,8 @@ def new_inspection():
     form.establishment.choices = [(e.id, e.name) for e in listed]
     if form.validate_on_submit():
         establishment = db.session.get(Establishment, form.establishment.data)
+        if establishment is None:  # pragma: no cover - the form offers only existing ones
+            abort(400)
         inspection, recovery_key = inspections.create_inspection_with_recovery_key(
             establishment,
             form.kind.data,
@@ -217,6 +219,8 @@ def staff_codes(inspection: Inspection):
     def make_sheet() -> code_sheets.CodeSheet:
         """The codes, uncommitted: they are kept only once their sheet exists."""
         here = db.session.get(Inspection, inspection_id)
+        if here is None:  # pragma: no cover - the same request found it a moment ago
+            raise LookupError(f"inspection {inspection_id} is gone")
         codes = access.create_staff_codes(here, count, commit=False)
         audit(actor, "staff-codes", inspection_id, f"{len(codes)} codes")
         return code_sheets.CodeSheet(url, tuple(codes), code_in_qr, establishment)

@@ -38,7 +38,7 @@ def _enrolled_inspection() -> Inspection:
     if kiosk is None:
         abort(make_response(render_template("kiosk/not_enrolled.html"), 403))
     inspection = db.session.get(Inspection, kiosk.inspection_id)
-    if not inspection.is_open:
+    if inspection is None or not inspection.is_open:
         abort(make_response(render_template("kiosk/closed.html"), 403))
     return inspection
 
