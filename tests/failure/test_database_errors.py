@@ -80,3 +80,30 @@ def test_an_unreachable_database_gets_a_kind_page_with_the_answers(tmp_path):
     assert f'name="anything_else" value="{MARKER}"' in page
     assert 'action="/kiosk/questionnaire"' in page
     assert "Traceback" not in page
+
+
+def test_an_outage_never_echoes_a_password_or_passphrase(tmp_path):
+    """Only a respondent's own answers go back into the outage page; a password or passphrase
+    typed on an inspector page is never put in it (issue 12, finding 3)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "a test key, not for use anywhere else",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/db.sqlite3",
+            "QUESTIONNAIRE_DIR": str(TINY_QUESTIONNAIRES),
+        },
+        instance_path=str(tmp_path),
+    )
+    app.test_client_class = CheckedClient
+    client = app.test_client()
+    secret = "correct horse battery staple 7"
+    attempts = [
+        ("/inspector/sign-in", {"email": "someone@example.org", "password": secret}),
+        ("/staff/" + "0" * 32, {"code": secret}),  # the staff code page looks up its inspection
+    ]
+    for path, data in attempts:
+        response = client.post(path, data=data, expect=503)
+        page = response.get_data(as_text=True)
+        assert secret not in page, path
+        assert 'type="hidden"' not in page, path
