@@ -185,6 +185,12 @@ def settings(instance_path: str) -> dict:
             "SURVEY_CODE_ENTRY_INSPECTION_LIMIT", "300 per hour"
         ),
         "SIGN_IN_LIMIT": os.environ.get("SURVEY_SIGN_IN_LIMIT", "10 per minute"),
+        # An inspector's session ends this long after signing in, or after this long unused;
+        # erasing, key changes and tablet links or staff codes need the password again once
+        # it was last typed longer ago than RECENT_PASSWORD_MINUTES.
+        "SESSION_HOURS": _int("SURVEY_SESSION_HOURS", 8),
+        "IDLE_MINUTES": _int("SURVEY_IDLE_MINUTES", 60),
+        "RECENT_PASSWORD_MINUTES": _int("SURVEY_RECENT_PASSWORD_MINUTES", 10),
         "MINIMUM_PASSPHRASE_LENGTH": _int("SURVEY_MINIMUM_PASSPHRASE_LENGTH", 12),
         # Days after an inspection's evidence is finalised before `purge` deletes its raw
         # sealed responses (the aggregate evidence is kept).

@@ -68,6 +68,8 @@ class Inspector(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="inspector")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Part of every session's user id: raising it (on sign-out) ends every session at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     inspections: Mapped[list[Inspection]] = relationship(
         secondary="inspection_inspector", back_populates="inspectors"
@@ -80,6 +82,10 @@ class Inspector(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def get_id(self) -> str:
+        """What the session keeps: the account and its session version."""
+        return f"{self.id}.{self.session_version}"
 
 
 class Establishment(Model):

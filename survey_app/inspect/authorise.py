@@ -12,19 +12,31 @@ Notify's admin app, which checks every route for its permission decorator):
   an inspection that does not exist.
 
 The decorator records what it checks in ``view.authorisation`` so the test can read it.
+``recent_password`` goes beneath one of them on routes that erase, change keys or let new
+people in (tablet links, staff codes): the password must have been typed in the last few
+minutes, or the inspector is asked for it again first.
+
+Sessions end on sign-out everywhere (``Inspector.session_version``), a fixed time after
+signing in, and after a spell unused (``end_stale_sessions``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import abort
-from flask_login import current_user, login_required
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
 
 from .. import inspections
 from ..models import Inspection, db
+from . import blueprint
+
+SIGNED_IN_AT, SEEN_AT, PASSWORD_AT = "signed_in_at", "seen_at", "password_at"
 
 View = Callable[..., Any]
 
@@ -61,3 +73,63 @@ def team(view: View) -> View:
         return view(inspection, **kwargs)
 
     return _declare(login_required(checked), "team")
+
+
+def recent_password(view: View) -> View:
+    """The password typed in the last ``RECENT_PASSWORD_MINUTES``, or asked for again first."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if password_is_recent():
+            return view(*args, **kwargs)
+        flash(_("Type your password again to do that."))
+        return redirect(url_for("inspect.confirm_password", next=page_to_return_to()))
+
+    checked.password_again = True  # type: ignore[attr-defined]
+    return checked
+
+
+def start_session() -> None:
+    """Called on signing in: the clocks that end the session start now."""
+    moment = time.time()
+    session[SIGNED_IN_AT] = session[SEEN_AT] = session[PASSWORD_AT] = moment
+
+
+def password_typed() -> None:
+    session[PASSWORD_AT] = time.time()
+
+
+def password_is_recent() -> bool:
+    limit = current_app.config["RECENT_PASSWORD_MINUTES"] * 60
+    return time.time() - session.get(PASSWORD_AT, 0) <= limit
+
+
+def page_to_return_to() -> str:
+    """The inspector page the request came from, or the dashboard: never another site."""
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc == request.host and came_from.path.startswith("/inspector/"):
+        return came_from.path
+    return url_for("inspect.dashboard")
+
+
+def safe_next(target: str | None) -> str:
+    if target and target.startswith("/inspector/") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("inspect.dashboard")
+
+
+@blueprint.before_request
+def end_stale_sessions():
+    """Sign out a session older than ``SESSION_HOURS`` or unused for ``IDLE_MINUTES``."""
+    if not current_user.is_authenticated:
+        return None
+    moment, settings = time.time(), current_app.config
+    too_old = moment - session.get(SIGNED_IN_AT, 0) > settings["SESSION_HOURS"] * 3600
+    idle = moment - session.get(SEEN_AT, 0) > settings["IDLE_MINUTES"] * 60
+    if too_old or idle:
+        logout_user()
+        session.clear()
+        flash(_("You were signed out to keep the answers safe. Please sign in again."))
+        return redirect(url_for("inspect.sign_in"))
+    session[SEEN_AT] = moment
+    return None

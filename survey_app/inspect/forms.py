@@ -20,6 +20,10 @@ class SignInForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1000)])
 
 
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1000)])
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 

@@ -14,7 +14,7 @@ from .. import inspections, keys, retention, sealing
 from ..extensions import limiter
 from ..models import Inspection, Inspector, audit, db
 from . import blueprint
-from .authorise import team
+from .authorise import recent_password, team
 from .forms import ActionForm
 from .key_forms import ChangePassphraseForm, EraseForm, GrantForm, RecoverForm, RecoveryKeyForm
 
@@ -65,6 +65,7 @@ def keys_page(inspection: Inspection):
 
 @blueprint.post("/inspections/<inspection_id>/keys/passphrase")
 @team
+@recent_password
 @limiter.limit(_limit)
 def change_passphrase(inspection: Inspection):
     form = ChangePassphraseForm()
@@ -84,6 +85,7 @@ def change_passphrase(inspection: Inspection):
 
 @blueprint.post("/inspections/<inspection_id>/keys/grant")
 @team
+@recent_password
 @limiter.limit(_limit)
 def grant_access(inspection: Inspection):
     form = _grant_form(inspection, GrantForm())
@@ -108,6 +110,7 @@ def grant_access(inspection: Inspection):
 
 @blueprint.post("/inspections/<inspection_id>/keys/revoke/<inspector_id>")
 @team
+@recent_password
 def revoke_access(inspection: Inspection, inspector_id: str):
     grantee = db.session.get(Inspector, inspector_id)
     if not ActionForm().validate_on_submit() or grantee is None:
@@ -123,6 +126,7 @@ def revoke_access(inspection: Inspection, inspector_id: str):
 
 @blueprint.post("/inspections/<inspection_id>/keys/recovery-key")
 @team
+@recent_password
 @limiter.limit(_limit)
 def new_recovery_key(inspection: Inspection):
     form = RecoveryKeyForm()
@@ -172,6 +176,7 @@ def recover(inspection: Inspection):
 
 @blueprint.post("/inspections/<inspection_id>/erase")
 @team
+@recent_password
 def erase(inspection: Inspection):
     form = EraseForm()
     if not form.validate_on_submit():

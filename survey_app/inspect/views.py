@@ -20,10 +20,11 @@ from sqlalchemy import select
 from .. import access, accounts, code_sheets, inspections, keys, responses
 from ..extensions import limiter, login_manager
 from ..models import Establishment, Inspection, Inspector, Kiosk, audit, db
-from . import blueprint
-from .authorise import admin, public, signed_in, team
+from . import authorise, blueprint
+from .authorise import admin, public, recent_password, signed_in, team
 from .forms import (
     ActionForm,
+    ConfirmPasswordForm,
     EstablishmentForm,
     PassphraseForm,
     SignInForm,
@@ -33,9 +34,13 @@ from .key_forms import NewInspectionWithRecoveryForm
 
 
 @login_manager.user_loader
-def load_inspector(inspector_id: str) -> Inspector | None:
+def load_inspector(session_id: str) -> Inspector | None:
+    """The account of a session that has not been ended by signing out (``get_id``)."""
+    inspector_id, _dot, version = session_id.partition(".")
     inspector = db.session.get(Inspector, inspector_id)
-    return inspector if inspector is not None and inspector.active else None
+    if inspector is None or not inspector.active or version != str(inspector.session_version):
+        return None
+    return inspector
 
 
 @blueprint.before_request
@@ -60,12 +65,18 @@ def sign_in():
         if inspector is not None:
             session.clear()
             login_user(inspector)
+            authorise.start_session()
             audit(inspector.email, "sign-in")
             if done := keys.personal_key_after_sign_in(inspector, form.password.data):
                 audit(inspector.email, done)
             db.session.commit()
             return redirect(url_for("inspect.dashboard"))
         failed = True
+        # The address typed is recorded only when it names an account: a password typed
+        # into the email field by mistake never reaches the log.
+        known = accounts.find(form.email.data)
+        audit(known.email if known else "(no such account)", "sign-in-refused")
+        db.session.commit()
     status = 400 if request.method == "POST" else 200
     return render_template("inspect/sign_in.html", form=form, failed=failed), status
 
@@ -75,9 +86,40 @@ def sign_in():
 def sign_out():
     form = ActionForm()
     if form.validate_on_submit():
+        current_user.session_version += 1  # every copy of every session cookie stops working
+        audit(current_user.email, "sign-out")
+        db.session.commit()
         logout_user()
         session.clear()
     return redirect(url_for("inspect.sign_in"))
+
+
+@blueprint.route("/confirm-password", methods=["GET", "POST"])
+@signed_in
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=lambda: current_user.id)
+def confirm_password():
+    """Asked before erasing, key changes and letting new people in, when the password was
+    last typed more than a few minutes ago."""
+    form = ConfirmPasswordForm()
+    back = authorise.safe_next(request.values.get("next"))
+    wrong = False
+    if form.validate_on_submit():
+        if accounts.authenticate(current_user.email, form.password.data) is not None:
+            authorise.password_typed()
+            audit(current_user.email, "password-confirmed")
+            db.session.commit()
+            flash(_("Thank you. Now do it again: the password will not be asked for a while."))
+            return redirect(back)
+        audit(current_user.email, "password-refused")
+        db.session.commit()
+        wrong = True
+    status = 403 if wrong else 400 if form.errors else 200
+    minutes = current_app.config["RECENT_PASSWORD_MINUTES"]
+    page = render_template(
+        "inspect/confirm_password.html", form=form, back=back, wrong=wrong, minutes=minutes
+    )
+    return page, status
 
 
 @blueprint.get("/")
@@ -178,6 +220,7 @@ def inspection(inspection: Inspection):
 
 @blueprint.post("/inspections/<inspection_id>/kiosk")
 @team
+@recent_password
 def enrol_kiosk(inspection: Inspection):
     if not ActionForm().validate_on_submit() or not inspection.is_open:
         abort(400)
@@ -206,6 +249,7 @@ def revoke_kiosks(inspection: Inspection):
 
 @blueprint.post("/inspections/<inspection_id>/staff-codes")
 @team
+@recent_password
 def staff_codes(inspection: Inspection):
     form = StaffCodesForm()
     if not inspection.is_open:

@@ -15,6 +15,16 @@ from survey_app import create_app
 # sign-in is reachable signed out.
 PUBLIC = {"inspect.sign_in"}
 ADMIN = {"inspect.establishments"}
+# Routes that erase, change keys or let new people in ask for the password again.
+PASSWORD_AGAIN = {
+    "inspect.erase",
+    "inspect.change_passphrase",
+    "inspect.grant_access",
+    "inspect.revoke_access",
+    "inspect.new_recovery_key",
+    "inspect.enrol_kiosk",
+    "inspect.staff_codes",
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +71,10 @@ def test_no_inspector_page_outside_the_inspector_blueprint(rules):
     for rule in every:
         if rule.rule.startswith("/inspector"):
             assert rule.endpoint.startswith("inspect."), rule.rule
+
+
+def test_routes_that_erase_change_keys_or_let_people_in_ask_for_the_password(rules):
+    app, _every = rules
+    for endpoint in PASSWORD_AGAIN:
+        view = app.view_functions[endpoint]
+        assert getattr(view, "password_again", False), f"{endpoint} must be @recent_password"
