@@ -14,7 +14,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import access, accounts, inspections
-from .models import ESTABLISHMENT_TYPES, INSPECTION_KINDS, Establishment, Inspection, audit, db
+from .models import (
+    ESTABLISHMENT_TYPES,
+    INSPECTION_KINDS,
+    ROLES,
+    Establishment,
+    Inspection,
+    audit,
+    db,
+)
 from .questionnaire import DefinitionError, load_directory
 
 CLI_ACTOR = "command line"
@@ -57,7 +65,7 @@ users = AppGroup("users", help="Inspector and administrator accounts.")
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "inspector"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email: str, role: str, password_stdin: bool) -> None:
     """Create an account; the password is prompted for, or read from standard input."""

@@ -79,7 +79,7 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
     """Create the demo establishment, inspections, accounts and sealed responses."""
     rng = random.Random(seed)  # noqa: S311  # nosec B311 - synthetic data, not security
     library = current_app.extensions["questionnaires"]
-    inspector = accounts.create(DEMO_EMAIL, DEMO_PASSWORD, "inspector")
+    inspector = accounts.create(DEMO_EMAIL, DEMO_PASSWORD, "lead")
     accounts.create(DEMO_ADMIN, DEMO_PASSWORD, "admin")
     establishment = Establishment(name="Brookfield Secure Training Centre (demo)", type="stc")
     comparator = Establishment(name="Ashdown Secure Training Centre (demo)", type="stc")

@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 
-ROLES = ("admin", "inspector")
+#: admin: accounts and establishments (not other teams' inspections); lead: a lead inspector,
+#: who may also create inspections, finalise evidence and record safeguarding referrals.
+ROLES = ("admin", "lead", "inspector")
 ESTABLISHMENT_TYPES = ("stc", "yoi", "sch")
 INSPECTION_KINDS = ("full", "assurance")
 INSPECTION_STATUSES = ("open", "closed", "finalised")
@@ -82,6 +84,14 @@ class Inspector(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead"
+
+    @property
+    def may_create_inspections(self) -> bool:
+        return self.role in ("admin", "lead")
 
     def get_id(self) -> str:
         """What the session keeps: the account and its session version."""

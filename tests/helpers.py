@@ -34,7 +34,9 @@ class Factory:
         self.app = app
         self._count = 0
 
-    def inspector(self, role: str = "inspector", email: str | None = None) -> str:
+    def inspector(self, role: str = "lead", email: str | None = None) -> str:
+        """A lead inspector unless said otherwise: tests act as the team's lead, and the tests
+        of roles (tests/integration/test_roles.py) ask for the others."""
         self._count += 1
         with self.app.app_context():
             return accounts.create(

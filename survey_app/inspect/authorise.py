@@ -7,9 +7,12 @@ Notify's admin app, which checks every route for its permission decorator):
 - ``public``: reachable signed out (only sign-in);
 - ``signed_in``: any active, signed-in inspector;
 - ``admin``: a signed-in administrator (accounts and establishments);
+- ``creator``: an administrator or lead inspector (creating inspections);
 - ``team``: a signed-in inspector assigned to the inspection named by ``inspection_id``;
   the view receives the ``Inspection`` itself. Anyone else gets 404, the same answer as for
-  an inspection that does not exist.
+  an inspection that does not exist. Administrators are no exception;
+- ``team_lead``: the same, and a lead inspector (finalising, safeguarding referrals); other
+  members of the team get 403.
 
 The decorator records what it checks in ``view.authorisation`` so the test can read it.
 ``recent_password`` goes beneath one of them on routes that erase, change keys or let new
@@ -54,25 +57,43 @@ def signed_in(view: View) -> View:
     return _declare(login_required(view), "signed-in")
 
 
-def admin(view: View) -> View:
+def _role(view: View, allowed: Callable[[Any], bool], what: str) -> View:
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_admin:
+        if not allowed(current_user):
             abort(403)
         return view(*args, **kwargs)
 
-    return _declare(login_required(checked), "admin")
+    return _declare(login_required(checked), what)
 
 
-def team(view: View) -> View:
+def admin(view: View) -> View:
+    return _role(view, lambda user: user.is_admin, "admin")
+
+
+def creator(view: View) -> View:
+    return _role(view, lambda user: user.may_create_inspections, "creator")
+
+
+def _team(view: View, lead: bool) -> View:
     @wraps(view)
     def checked(inspection_id: str, **kwargs: Any) -> Any:
         inspection = db.session.get(Inspection, inspection_id)
         if inspection is None or not inspections.can_see(current_user, inspection):
             abort(404)  # the same answer for "no such inspection" and "not yours"
+        if lead and not current_user.is_lead:
+            abort(403)
         return view(inspection, **kwargs)
 
-    return _declare(login_required(checked), "team")
+    return _declare(login_required(checked), "team-lead" if lead else "team")
+
+
+def team(view: View) -> View:
+    return _team(view, lead=False)
+
+
+def team_lead(view: View) -> View:
+    return _team(view, lead=True)
 
 
 def recent_password(view: View) -> View:

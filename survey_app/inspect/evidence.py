@@ -17,7 +17,7 @@ from .. import inspections, sealing
 from ..evidence import render, report, tables
 from ..models import Inspection, SafeguardingReferral, audit, db
 from . import blueprint
-from .authorise import team
+from .authorise import team, team_lead
 from .forms import ActionForm, PassphraseForm
 from .views import _overview
 
@@ -67,7 +67,7 @@ def evidence(inspection: Inspection):
         inspection=inspection,
         evidence=built,
         download_form=PassphraseForm(),
-        referral_form=True,
+        referral_form=current_user.is_lead,  # only a lead records referrals
     )
 
 
@@ -105,7 +105,7 @@ def evidence_download(inspection: Inspection, fmt: str):
 
 
 @blueprint.post("/inspections/<inspection_id>/finalise")
-@team
+@team_lead
 def finalise(inspection: Inspection):
     if inspection.status != "closed":
         abort(400)
@@ -120,7 +120,7 @@ def finalise(inspection: Inspection):
 
 
 @blueprint.post("/inspections/<inspection_id>/referrals")
-@team
+@team_lead
 def record_referral(inspection: Inspection):
     ref = request.form.get("ref", "")
     if not ActionForm().validate_on_submit() or not _REF.match(ref):

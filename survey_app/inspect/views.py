@@ -21,7 +21,7 @@ from .. import access, accounts, code_sheets, inspections, keys, responses
 from ..extensions import limiter, login_manager
 from ..models import Establishment, Inspection, Inspector, Kiosk, audit, db
 from . import authorise, blueprint
-from .authorise import admin, public, recent_password, signed_in, team
+from .authorise import admin, creator, public, recent_password, signed_in, team
 from .forms import (
     ActionForm,
     ConfirmPasswordForm,
@@ -147,7 +147,7 @@ def establishments():
 
 
 @blueprint.route("/inspections/new", methods=["GET", "POST"])
-@signed_in
+@creator
 def new_inspection():
     form = NewInspectionWithRecoveryForm()
     listed = db.session.scalars(select(Establishment).order_by(Establishment.name)).all()

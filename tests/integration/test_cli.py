@@ -183,7 +183,7 @@ def test_users_create_refuses_an_existing_email(app, factory):
     )
     assert "already exists" in error
     with app.app_context():
-        assert accounts.find(email).role == "inspector"
+        assert accounts.find(email).role == "lead"  # unchanged: the factory makes leads
         assert accounts.authenticate(email, PASSWORD) is not None
 
 
@@ -704,7 +704,9 @@ def test_demo_loads_sealed_inspections_once(shipped_app, tmp_path):
 
     with shipped_app.app_context():
         assert count(Inspector) == 2
-        assert accounts.authenticate(DEMO_EMAIL, DEMO_PASSWORD).role == "inspector"
+        assert (
+            accounts.authenticate(DEMO_EMAIL, DEMO_PASSWORD).role == "lead"
+        )  # the demo walks through finalising
         assert accounts.authenticate(DEMO_ADMIN, DEMO_PASSWORD).role == "admin"
         assert count(Establishment) == 2
         every = db.session.scalars(select(Inspection)).all()

@@ -15,6 +15,8 @@ from survey_app import create_app
 # sign-in is reachable signed out.
 PUBLIC = {"inspect.sign_in"}
 ADMIN = {"inspect.establishments"}
+CREATOR = {"inspect.new_inspection"}
+LEAD = {"inspect.finalise", "inspect.record_referral"}
 # Routes that erase, change keys or let new people in ask for the password again.
 PASSWORD_AGAIN = {
     "inspect.erase",
@@ -55,12 +57,16 @@ def test_each_route_declares_what_it_needs(rules):
         if not rule.endpoint.startswith("inspect."):
             continue
         declared = _declared(app, rule.endpoint)
-        if "inspection_id" in rule.arguments:
+        if rule.endpoint in LEAD:
+            assert declared == "team-lead", f"{rule.rule} is for the team's lead: @team_lead"
+        elif "inspection_id" in rule.arguments:
             assert declared == "team", f"{rule.rule} is about one inspection: it must be @team"
         elif rule.endpoint in PUBLIC:
             assert declared == "public", rule.rule
         elif rule.endpoint in ADMIN:
             assert declared == "admin", rule.rule
+        elif rule.endpoint in CREATOR:
+            assert declared == "creator", rule.rule
         else:
             assert declared == "signed-in", f"{rule.rule} declares {declared!r}"
 
