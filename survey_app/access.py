@@ -36,12 +36,14 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 
 from flask import current_app, session
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from .extensions import limiter
 from .models import (
     Inspection,
     Kiosk,
@@ -128,6 +130,24 @@ def spend_staff_code(inspection: Inspection, typed: str) -> bool:
     )
     db.session.commit()
     return spent == 1
+
+
+def _refused_key(inspection_id: str, hour: int) -> str:
+    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}/refused-codes/{inspection_id}/{hour}"
+
+
+def note_refused_code(inspection_id: str) -> None:
+    """Count a refused code for the inspector's page, in the rate limiter's store (memory, or
+    Redis shared by every server) under this hour: a number, never who or what was typed."""
+    hour = int(time.time() // 3600)
+    limiter.storage.incr(_refused_key(inspection_id, hour), expiry=2 * 3600)
+
+
+def refused_codes_recently(inspection_id: str) -> tuple[int, dt.datetime]:
+    """How many codes were refused since the start of the last whole hour, and that time."""
+    hour = int(time.time() // 3600)
+    count = sum(limiter.storage.get(_refused_key(inspection_id, h)) for h in (hour - 1, hour))
+    return count, dt.datetime.fromtimestamp((hour - 1) * 3600, dt.UTC)
 
 
 def unspent_staff_codes(inspection: Inspection) -> int:

@@ -181,9 +181,8 @@ def settings(instance_path: str) -> dict:
         # Pages sent as they are made (a large sheet of staff codes) go out as they are made.
         "COMPRESS_STREAMS": False,
         "CODE_ENTRY_LIMIT": os.environ.get("SURVEY_CODE_ENTRY_LIMIT", "10 per minute;50 per hour"),
-        "CODE_ENTRY_INSPECTION_LIMIT": os.environ.get(
-            "SURVEY_CODE_ENTRY_INSPECTION_LIMIT", "300 per hour"
-        ),
+        # The inspection page warns when more codes than this were refused in an hour.
+        "UNUSUAL_REFUSED_CODES_PER_HOUR": _int("SURVEY_UNUSUAL_REFUSED_CODES_PER_HOUR", 100),
         "SIGN_IN_LIMIT": os.environ.get("SURVEY_SIGN_IN_LIMIT", "10 per minute"),
         # An inspector's session ends this long after signing in, or after this long unused;
         # erasing, key changes and tablet links or staff codes need the password again once

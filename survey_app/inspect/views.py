@@ -185,12 +185,16 @@ def _overview(inspection: Inspection, status: int = 200, **extra):
             Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False)
         )
     )
+    refused_codes, refused_since = access.refused_codes_recently(inspection.id)
     context = {
+        "refused_codes": refused_codes,
+        "refused_since": refused_since,
         "inspection": inspection,
         "by_audience": responses.counts_by_audience(inspection),
         "active_kiosks": active_kiosks,
         "codes_issued": inspection.staff_codes_issued,
         "codes_used": inspection.staff_codes_issued - access.unspent_staff_codes(inspection),
+        "unusual_refused": current_app.config["UNUSUAL_REFUSED_CODES_PER_HOUR"],
         "action_form": ActionForm(),
         "codes_form": StaffCodesForm(),
         "unlock_form": PassphraseForm(),

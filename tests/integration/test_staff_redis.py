@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from survey_app import access
 from survey_app.extensions import limiter
 from tests.helpers import post_form
 
@@ -70,7 +71,10 @@ def test_limits_live_in_redis_and_forget_the_address_after_the_window(
     assert any(b"127.0.0.1" in key for key in keys)  # the per-client counter...
     for key in keys:
         ttl = redis_client.ttl(key)
-        assert 0 < ttl <= LONGEST_WINDOW, (key, ttl)  # ...expires with its window
+        if b"/refused-codes/" in key:  # the inspector's tally: a number, no address, 2 hours
+            assert b"127.0.0.1" not in key and 0 < ttl <= 2 * 3600, (key, ttl)
+        else:
+            assert 0 < ttl <= LONGEST_WINDOW, (key, ttl)  # ...expires with its window
 
 
 def test_a_second_server_sees_the_same_counts(redis_app, factory):
@@ -81,6 +85,8 @@ def test_a_second_server_sees_the_same_counts(redis_app, factory):
     limiter.init_app(app)  # a fresh connection, as another gunicorn worker or server has
     for attempt in range(5):
         refuse(app, inspection_id, expect=400 if attempt < 4 else 429)
+    with app.app_context():  # and every server shows the inspector the same tally
+        assert access.refused_codes_recently(inspection_id)[0] == 10
 
 
 def test_good_codes_do_not_use_up_the_shared_limit(redis_app, factory):
