@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 from survey_app import inspections, keys, sealing
 from survey_app.evidence import report
 from survey_app.models import Inspection, SealedResponse, WrappedKey, db
+from tests import pg_pages
 from tests.conftest import ROOT_DIR, database_url, is_postgresql
 from tests.helpers import PASSPHRASE, csrf_token, enrol_kiosk, post_form, sign_in, start_kiosk
 
@@ -277,18 +278,39 @@ def test_after_closing_the_sqlite_file_layout_follows_keys_not_arrival(app, fact
         assert written == sorted(written)
 
 
-def test_after_closing_postgresql_heap_and_transaction_ids_follow_keys_not_arrival(app, factory):
+RESPONDENT_KEYS = {
+    "sealed_response": "id",
+    "spent_ballot": "ballot_hash",
+    "staff_code": "code_hash",
+}
+
+
+@pytest.mark.parametrize("rewrite", ["close", "forget-order"])
+def test_after_closing_postgresql_table_files_hold_no_arrival_order(app, factory, rewrite):
+    """Every tuple on every page of the respondent tables (dead ones, TOAST and index entries
+    included): after 10 children and 2 staff answered one by one and the survey was closed,
+    or ``forget-order`` ran, only live rows remain, all with one ``xmin``, in key order."""
     if not is_postgresql():
-        pytest.skip("engine: PostgreSQL heap order and xmin")
-    inspection_id, arrived = arrival_order(app, factory, 8)
-    inspections_close(app, inspection_id)
+        pytest.skip("engine: PostgreSQL heap pages, xmin and dead tuples")
+    inspection_id, arrived = arrival_order(app, factory, 10)
+    codes = factory.staff_codes(inspection_id, 4)
+    for code in codes[:2]:
+        staff_answers(app, inspection_id, code, comments=f"staff {code}")
+    with app.app_context(), db.engine.begin() as connection:
+        pg_pages.enable(connection)
+        before = pg_pages.layout(connection, "sealed_response", "id")
+    assert before.xmins == 12  # the attack works on an open survey: one xmin per arrival
+    if rewrite == "close":
+        inspections_close(app, inspection_id)
+    else:
+        result = app.test_cli_runner().invoke(args=["forget-order"])
+        assert result.exit_code == 0, result.output
+    rows = {"sealed_response": 12, "spent_ballot": 12, "staff_code": 2}
     with app.app_context(), db.engine.connect() as connection:
+        for table, key in RESPONDENT_KEYS.items():
+            pg_pages.assert_no_arrival_order(connection, table, key, rows[table])
         by_ctid = connection.execute(text("SELECT id FROM sealed_response ORDER BY ctid")).scalars()
-        xmins = connection.execute(
-            text("SELECT count(DISTINCT xmin::text) FROM sealed_response")
-        ).scalar_one()
-    assert list(by_ctid) == sorted(arrived)
-    assert xmins == 1
+        assert [rid for rid in by_ctid if rid in arrived] == sorted(arrived)
 
 
 # --- moving ciphertexts --------------------------------------------------------------------------
