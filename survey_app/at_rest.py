@@ -27,6 +27,7 @@ import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from .models import db
 
@@ -57,11 +58,19 @@ def forget_arrival_order() -> str:
     return engine.dialect.name
 
 
+class RewriteUnfinished(SQLAlchemyError):
+    """The tables were rewritten, but a copy in arrival order is still on disk."""
+
+
 def _rebuild_sqlite(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM")
         # In WAL mode the log still holds the pages in commit order: copy back and empty it.
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        # A reader in the middle of a transaction (another process, a long export) keeps the
+        # log from being emptied; SQLite then answers "busy" once its busy timeout is over.
+        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        raise RewriteUnfinished("the write-ahead log is in use and could not be emptied")
 
 
 def _rewrite_postgresql(engine: Engine) -> None:

@@ -13,13 +13,14 @@ import ast
 import datetime as dt
 import logging
 import shutil
+import sqlite3
 import subprocess
 import sys
 import types
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from survey_app import inspections, keys, sealing
 from survey_app.evidence import report
@@ -276,6 +277,43 @@ def test_after_closing_the_sqlite_file_layout_follows_keys_not_arrival(app, fact
     assert len(pages) >= 2  # the attack is tried across pages, not within one
     for written in pages.values():
         assert written == sorted(written)
+
+
+def test_forget_order_says_so_when_a_reader_keeps_the_sqlite_log_from_being_emptied(
+    app, factory, tmp_path
+):
+    if is_postgresql():
+        pytest.skip("engine: SQLite write-ahead log")
+    arrival_order(app, factory, 2)
+    with app.app_context():
+        engine = db.engine
+    engine.dispose()
+    # Cut SQLite's 10 s wait for the reader short, on the connections made from now on.
+    event.listen(
+        engine, "connect", lambda connection, _: connection.execute("PRAGMA busy_timeout=200")
+    )
+    wal = tmp_path / "survey.sqlite3-wal"
+    reader = sqlite3.connect(tmp_path / "survey.sqlite3")  # another process, mid-transaction
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sealed_response").fetchall()
+        refused = app.test_cli_runner().invoke(args=["forget-order"])
+    finally:
+        reader.close()
+    assert refused.exit_code == 1, refused.output
+    assert "could not be rewritten now" in refused.output
+    with app.app_context():
+        sealed = list(db.session.scalars(select(SealedResponse.sealed)))
+        db.session.rollback()
+
+    def in_the_log() -> int:
+        held = wal.read_bytes() if wal.exists() else b""
+        return sum(blob in held for blob in sealed)
+
+    assert in_the_log() == 2  # what it refused to call done
+    done = app.test_cli_runner().invoke(args=["forget-order"])
+    assert done.exit_code == 0, done.output
+    assert in_the_log() == 0  # the log was emptied (it holds only the audit event since)
 
 
 RESPONDENT_KEYS = {
