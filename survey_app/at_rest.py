@@ -73,8 +73,14 @@ def _rebuild_sqlite(engine: Engine) -> None:
         raise RewriteUnfinished("the write-ahead log is in use and could not be emptied")
 
 
+# How long the rewrite waits for the tables. While it waits, every new query on them queues
+# behind it, so a long reader (an export) must make it give up, not stall the service.
+LOCK_TIMEOUT = "5s"
+
+
 def _rewrite_postgresql(engine: Engine) -> None:
     with engine.begin() as connection:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         rewrite_postgresql_tables(connection, RESPONDENT_TABLES)
 
 

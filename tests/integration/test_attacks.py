@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select, text
 
-from survey_app import inspections, keys, sealing
+from survey_app import at_rest, inspections, keys, sealing
 from survey_app.evidence import report
 from survey_app.models import Inspection, SealedResponse, WrappedKey, db
 from tests import pg_pages
@@ -314,6 +314,25 @@ def test_forget_order_says_so_when_a_reader_keeps_the_sqlite_log_from_being_empt
     done = app.test_cli_runner().invoke(args=["forget-order"])
     assert done.exit_code == 0, done.output
     assert in_the_log() == 0  # the log was emptied (it holds only the audit event since)
+
+
+def test_forget_order_gives_up_rather_than_queue_every_request_behind_a_long_reader(
+    app, factory, monkeypatch
+):
+    if not is_postgresql():
+        pytest.skip("engine: PostgreSQL table locks")
+    arrival_order(app, factory, 2)
+    monkeypatch.setattr(at_rest, "LOCK_TIMEOUT", "200ms")
+    with app.app_context():
+        engine = db.engine
+    with engine.connect() as reader:  # a long export, mid-transaction
+        reader.execute(text("SELECT count(*) FROM sealed_response")).scalar_one()
+        refused = app.test_cli_runner().invoke(args=["forget-order"])
+        reader.rollback()
+    assert refused.exit_code == 1, refused.output
+    assert "could not be rewritten now" in refused.output
+    done = app.test_cli_runner().invoke(args=["forget-order"])
+    assert done.exit_code == 0, done.output
 
 
 RESPONDENT_KEYS = {
