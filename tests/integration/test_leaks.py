@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import base64
+import datetime as dt
 import hashlib
 import html as html_module
 import os
 import re
+import socket
 import stat
+import types
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from survey_app.models import Inspection, db
+from tests.conftest import ROOT_DIR
 from tests.helpers import PASSPHRASE, post_form, sign_in
 from tests.integration.test_cli import passphrase_env, run, submit
 
@@ -127,3 +132,77 @@ def test_the_standalone_html_export_runs_no_script_and_fetches_nothing(app, fact
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     assert directives["style-src"] == f"'sha256-{digest}'"  # the document's own styles apply
     assert "<script" not in html
+
+
+# --- gunicorn's logs ---------------------------------------------------------------------------
+
+SET_UP_TOKEN = "SetUpToken-5be0c1d7a9"
+CLIENT = "198.51.100.213"  # TEST-NET-2: never a real client
+CLIENT_V6 = "2001:db8::7:1"  # documentation prefix
+QUERY_MARKER = "QueryMarker-4471"
+
+
+def gunicorn_setting(name: str):
+    tree = ast.parse((ROOT_DIR / "gunicorn.conf.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == name:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"gunicorn.conf.py sets no {name}")
+
+
+@pytest.fixture
+def shipped_logger(tmp_path):
+    """gunicorn's logger as gunicorn.conf.py configures it, writing to two files."""
+    from gunicorn.config import Config
+
+    config = Config()
+    config.set("accesslog", str(tmp_path / "access.log"))
+    config.set("errorlog", str(tmp_path / "error.log"))
+    config.set("access_log_format", gunicorn_setting("access_log_format"))
+    config.set("logger_class", gunicorn_setting("logger_class"))
+    logger = config.logger_class(config)
+    yield logger
+    for handler in logger.error_log.handlers + logger.access_log.handlers:
+        handler.close()
+
+
+def test_the_access_log_leaves_out_the_tablet_set_up_token(shipped_logger, tmp_path):
+    path = f"/kiosk/enrol/{SET_UP_TOKEN}"
+    environ = {
+        "REMOTE_ADDR": CLIENT,
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    response = types.SimpleNamespace(status="302 FOUND", sent=0, headers=[])
+    shipped_logger.access(
+        response, types.SimpleNamespace(headers=[]), environ, dt.timedelta(milliseconds=3)
+    )
+    logged = (tmp_path / "access.log").read_text()
+    assert '"POST /kiosk/enrol/..." 302' in logged  # the log works, and says only this
+    assert SET_UP_TOKEN not in logged and CLIENT not in logged
+
+
+def test_the_error_log_names_no_client_token_or_query(shipped_logger, tmp_path):
+    from gunicorn.http.errors import InvalidRequestLine
+    from gunicorn.workers.base import Worker
+
+    worker = types.SimpleNamespace(log=shipped_logger, cfg=shipped_logger.cfg)
+    for address in (CLIENT, CLIENT_V6):
+        ours, theirs = socket.socketpair()
+        with ours, theirs:  # a malformed request, answered 400 by gunicorn itself
+            bad = InvalidRequestLine(f"GET /kiosk/enrol/{SET_UP_TOKEN}?{QUERY_MARKER} junk")
+            Worker.handle_error(worker, None, ours, (address, 50123), bad)
+    try:  # what gunicorn logs when the app fails on a request it could read
+        raise RuntimeError(f"failed on /kiosk/enrol/{SET_UP_TOKEN}?q={QUERY_MARKER}")
+    except RuntimeError:
+        shipped_logger.exception(
+            "Error handling request %s %s", "GET", f"/kiosk/enrol/{SET_UP_TOKEN}?q={QUERY_MARKER}"
+        )
+    logged = (tmp_path / "error.log").read_text()
+    assert "Invalid request from ip=..." in logged and "Error handling request GET" in logged
+    assert "RuntimeError" in logged  # the traceback is kept, cleaned
+    for secret in (CLIENT, CLIENT_V6, SET_UP_TOKEN, QUERY_MARKER):
+        assert secret not in logged, secret
