@@ -153,9 +153,26 @@ def current_ballot(inspection_id: str, audience: str) -> dict | None:
     return ballot
 
 
-def spend_ballot(ballot: dict) -> None:
-    """Record the ballot as used, in the caller's transaction (raises on reuse at commit)."""
-    db.session.add(SpentBallot(ballot_hash=_keyed_hash("ballot", ballot["nonce"])))
+def spend_ballot(ballot: dict) -> bool:
+    """Record the ballot as used, in the caller's transaction; False when it already was.
+
+    Single use by row count: the row goes in unless it is there (``ON CONFLICT DO NOTHING``,
+    waiting for a concurrent transaction spending the same ballot to finish), so a reused
+    ballot is no database error, and nothing about it (the ballot's hash, the moment of a
+    double tap) reaches the database server's error log.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(SpentBallot.__table__)
+        .values(ballot_hash=_keyed_hash("ballot", ballot["nonce"]))
+        .on_conflict_do_nothing()
+        # SQLAlchemy keeps an INSERT's row count only when asked to.
+        .execution_options(preserve_rowcount=True)
+    )
+    return db.session.execute(statement).rowcount == 1
 
 
 def ballot_already_spent(ballot: dict) -> bool:

@@ -15,9 +15,10 @@ import types
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from survey_app.models import Inspection, db
+from survey_app import responses
+from survey_app.models import Inspection, SealedResponse, db
 from tests.conftest import ROOT_DIR
 from tests.helpers import PASSPHRASE, post_form, sign_in
 from tests.integration.test_cli import passphrase_env, run, submit
@@ -206,3 +207,30 @@ def test_the_error_log_names_no_client_token_or_query(shipped_logger, tmp_path):
     assert "RuntimeError" in logged  # the traceback is kept, cleaned
     for secret in (CLIENT, CLIENT_V6, SET_UP_TOKEN, QUERY_MARKER):
         assert secret not in logged, secret
+
+
+def test_a_double_tap_causes_no_database_error_for_the_server_to_log(app, factory):
+    """PostgreSQL logs every error with its detail and statement (for a unique violation, the
+    ballot's hash) and the time to the millisecond; a reused ballot must not be one."""
+    inspection_id = factory.inspection()
+    errors = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(context) -> None:
+        errors.append(type(context.original_exception).__name__)
+
+    event.listen(engine, "handle_error", record)
+    try:
+        with app.app_context():
+            inspection = db.session.get(Inspection, inspection_id)
+            library = app.extensions["questionnaires"]
+            questionnaire = library.current("children", inspection.establishment.type)
+            ballot = {"nonce": "tapped twice"}
+            responses.submit(inspection, questionnaire, {}, ballot)
+            with pytest.raises(responses.AlreadySubmitted):
+                responses.submit(inspection, questionnaire, {}, ballot)
+            assert db.session.scalar(select(func.count()).select_from(SealedResponse)) == 1
+    finally:
+        event.remove(engine, "handle_error", record)
+    assert errors == []
