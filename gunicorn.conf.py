@@ -9,7 +9,9 @@ Environment (see docs/deployment.md):
 
 The access log never carries the client address (gunicorn's default ``%(h)s``), forwarded
 addresses, the query string, the user agent or the request body: only the time, the
-method and path, the status, the size and the duration.
+method and path (a tablet set-up token taken out), the status, the size and the duration.
+The error log carries no client address, set-up token or query string either
+(``survey_app.gunicorn_logging``).
 """
 
 import os
@@ -42,6 +44,9 @@ errorlog = os.environ.get("SURVEY_ERROR_LOG", "-")
 loglevel = os.environ.get("SURVEY_LOG_LEVEL", "info")
 # %(U)s is the path without the query string; %(M)s the duration in milliseconds.
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Takes the tablet set-up token out of logged paths, and client addresses, tokens and query
+# strings out of the error log (gunicorn names the client on every bad request).
+logger_class = "survey_app.gunicorn_logging.PrivateLogger"
 # gunicorn may trust X-Forwarded-Proto from the load balancer only (the app's
 # SURVEY_PROXY_COUNT handles X-Forwarded-For for rate limits).
 forwarded_allow_ips = os.environ.get("SURVEY_FORWARDED_ALLOW_IPS", "127.0.0.1")

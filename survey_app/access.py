@@ -41,7 +41,6 @@ import time
 from flask import current_app, session
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.exc import IntegrityError
 
 from .extensions import limiter
 from .models import (
@@ -183,9 +182,26 @@ def current_ballot(inspection_id: str, audience: str) -> dict | None:
     return ballot
 
 
-def spend_ballot(ballot: dict) -> None:
-    """Record the ballot as used, in the caller's transaction (raises on reuse at commit)."""
-    db.session.add(SpentBallot(ballot_hash=_keyed_hash("ballot", ballot["nonce"])))
+def spend_ballot(ballot: dict) -> bool:
+    """Record the ballot as used, in the caller's transaction; False when it already was.
+
+    Single use by row count: the row goes in unless it is there (``ON CONFLICT DO NOTHING``,
+    waiting for a concurrent transaction spending the same ballot to finish), so a reused
+    ballot is no database error, and nothing about it (the ballot's hash, the moment of a
+    double tap) reaches the database server's error log.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(SpentBallot.__table__)
+        .values(ballot_hash=_keyed_hash("ballot", ballot["nonce"]))
+        .on_conflict_do_nothing()
+        # SQLAlchemy keeps an INSERT's row count only when asked to.
+        .execution_options(preserve_rowcount=True)
+    )
+    return db.session.execute(statement).rowcount == 1
 
 
 def ballot_already_spent(ballot: dict) -> bool:
@@ -210,25 +226,30 @@ def create_kiosk_invitation(inspection: Inspection) -> str:
 
 
 def accept_kiosk_invitation(token: str) -> Kiosk | None:
-    """Use up an invitation and enrol a kiosk; None when unknown, used or expired."""
-    invitation = db.session.get(KioskInvitation, _keyed_hash("kiosk-invitation", token))
+    """Use up an invitation and enrol a kiosk; None when unknown, used or expired.
+
+    Single use by row count, as for staff codes: the invitation is deleted by its key and
+    only the request whose DELETE removed the row goes on. Of two tablets racing for one
+    link, the second's DELETE waits for the first to commit, then matches no row.
+    """
+    token_hash = _keyed_hash("kiosk-invitation", token)
+    invitation = db.session.get(KioskInvitation, token_hash)
     if invitation is None:
         return None
-    db.session.delete(invitation)
-    if invitation.expires_at < now():
-        db.session.commit()
+    inspection_id, expires_at = invitation.inspection_id, invitation.expires_at
+    result = db.session.execute(
+        delete(KioskInvitation).where(KioskInvitation.token_hash == token_hash)
+    )
+    if result.rowcount != 1:  # another tablet has just used it
+        db.session.rollback()
         return None
-    inspection = db.session.get(Inspection, invitation.inspection_id)
-    if inspection is None or not inspection.is_open:
-        db.session.commit()
+    inspection = db.session.get(Inspection, inspection_id)
+    if expires_at < now() or inspection is None or not inspection.is_open:
+        db.session.commit()  # an expired link, or one for a closed inspection, is spent too
         return None
     kiosk = Kiosk(inspection_id=inspection.id)
     db.session.add(kiosk)
-    try:
-        db.session.commit()
-    except IntegrityError:  # pragma: no cover - two tablets raced for one invitation
-        db.session.rollback()
-        return None
+    db.session.commit()
     return kiosk
 
 

@@ -10,8 +10,10 @@ order of their own:
   rebuild the file in key order and empty the log.
 * **PostgreSQL** appends rows to the heap (``ctid``, and ``pg_dump`` row order, follow
   arrival) and stamps each with the inserting transaction id (``xmin``), which only grows.
-  Re-inserting every row in one transaction, in key order, gives them one ``xmin``; ``CLUSTER``
-  on the primary key rewrites the table file in that (random) order, without the old tuples.
+  Deleted and updated rows stay in the file as dead tuples, and index entries point at
+  them, until a vacuum (whose freed space is not wiped). Copying the rows out, ``TRUNCATE``
+  (new, empty files for the table, its TOAST and its indexes) and re-inserting them in key
+  order in one transaction leaves only live rows, with one ``xmin``, in key order.
 
 ``forget_arrival_order`` does both for its engine. It runs when an inspection closes, after
 a purge or erase, and from ``flask --app wsgi forget-order`` (run it before a backup).
@@ -25,6 +27,7 @@ import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from .models import db
 
@@ -55,26 +58,54 @@ def forget_arrival_order() -> str:
     return engine.dialect.name
 
 
+class RewriteUnfinished(SQLAlchemyError):
+    """The tables were rewritten, but a copy in arrival order is still on disk."""
+
+
 def _rebuild_sqlite(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM")
         # In WAL mode the log still holds the pages in commit order: copy back and empty it.
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        # A reader in the middle of a transaction (another process, a long export) keeps the
+        # log from being emptied; SQLite then answers "busy" once its busy timeout is over.
+        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        raise RewriteUnfinished("the write-ahead log is in use and could not be emptied")
+
+
+# How long the rewrite waits for the tables. While it waits, every new query on them queues
+# behind it, so a long reader (an export) must make it give up, not stall the service.
+LOCK_TIMEOUT = "5s"
 
 
 def _rewrite_postgresql(engine: Engine) -> None:
     with engine.begin() as connection:
-        for table in RESPONDENT_TABLES:
-            # Readers carry on; writers wait the moment this takes, so no row is missed.
-            connection.exec_driver_sql(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-        for table, key in RESPONDENT_TABLES.items():
-            copy = f"arrival_{table}"
-            # Table and column names come from RESPONDENT_TABLES above, never from input,
-            # hence the SQL-injection warnings silenced below.
-            create = f"CREATE TEMPORARY TABLE {copy} ON COMMIT DROP AS "
-            create += f"SELECT * FROM {table}"  # noqa: S608  # nosec B608
-            connection.exec_driver_sql(create)
-            connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608  # nosec B608
-            refill = f"INSERT INTO {table} SELECT * FROM {copy} ORDER BY {key}"  # noqa: S608  # nosec B608
-            connection.exec_driver_sql(refill)
-            connection.exec_driver_sql(f"CLUSTER {table} USING {table}_pkey")
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        rewrite_postgresql_tables(connection, RESPONDENT_TABLES)
+
+
+def rewrite_postgresql_tables(connection, tables: dict[str, str]) -> None:
+    """Copy out each table's live rows, ``TRUNCATE`` it and put them back in key order, in
+    the caller's transaction. Also used by migrations that delete respondent rows.
+
+    ``TRUNCATE`` gives the table, its TOAST table and its indexes new, empty files; the old
+    files, with every earlier row version (dead ones included) and its ``xmin``, are
+    removed when the transaction commits. The rows go back in key order, all with this
+    transaction's ``xmin``. (``DELETE`` then ``CLUSTER`` in one transaction does not do
+    this: ``CLUSTER`` keeps the rows this transaction deleted, with their original
+    ``xmin``, and so does every index.) The tables are locked against readers and writers
+    for the moment this takes; a submission waits and then goes in.
+    """
+    for table in tables:
+        # Table and column names come from the caller's constants, never from input,
+        # hence the SQL-injection warnings silenced below.
+        connection.exec_driver_sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    for table, key in tables.items():
+        copy = f"arrival_{table}"
+        create = f"CREATE TEMPORARY TABLE {copy} ON COMMIT DROP AS "
+        create += f"SELECT * FROM {table}"  # noqa: S608  # nosec B608
+        connection.exec_driver_sql(create)
+        connection.exec_driver_sql(f"TRUNCATE {table}")
+        refill = f"INSERT INTO {table} SELECT * FROM {copy} ORDER BY {key}"  # noqa: S608  # nosec B608
+        connection.exec_driver_sql(refill)
+        connection.exec_driver_sql(f"DROP TABLE {copy}")

@@ -8,6 +8,7 @@
   its command line.
 
 Responses stay sealed in a backup: without an inspection passphrase it reveals no answer.
+The backup is readable by its owner only (0600).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.engine import URL
 
+from . import private_files
 from .models import db
 
 
@@ -33,6 +35,7 @@ class BackupFailed(Exception):
 def backup_sqlite(source: sqlite3.Connection, target: Path) -> None:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    private_files.create(partial)  # SQLite keeps the mode of the file it is given
     copy = sqlite3.connect(partial)
     try:
         with copy:
@@ -74,6 +77,7 @@ def backup(target: Path) -> None:
             connection.close()
     elif engine.dialect.name == "postgresql":
         partial = target.with_name(target.name + ".partial")
+        private_files.create(partial)  # pg_dump writes into it, keeping its mode
         arguments, environment = pg_dump_command(engine.url, partial)
         done = subprocess.run(  # noqa: S603  # nosec B603 - fixed executable, no shell
             arguments, env=environment, capture_output=True, text=True, check=False

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import access, accounts, inspections
+from . import access, accounts, inspections, private_files
 from .models import (
     ESTABLISHMENT_TYPES,
     INSPECTION_KINDS,
@@ -179,8 +180,7 @@ def inspections_staff_codes(
                 url, tuple(codes), code_in_qr, inspection.establishment.name
             )
             try:
-                with open(pdf_path, "wb") as out:
-                    out.write(code_sheets.render_pdf(sheet))
+                private_files.write(Path(pdf_path), code_sheets.render_pdf(sheet))
             except OSError as error:
                 db.session.rollback()
                 raise click.ClickException(f"cannot write {pdf_path}: {error.strerror}") from None

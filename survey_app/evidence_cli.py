@@ -13,7 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import inspections, paper, responses, sealing
+from . import inspections, paper, private_files, responses, sealing
 from .cli import CLI_ACTOR, find_inspection, read_secret
 from .evidence import published, render, report, tables
 from .models import Inspection, audit, db
@@ -58,7 +58,7 @@ def export(inspection_id: str, format_: str, output: str) -> None:
     unsealer = _unlock(inspection, f"export {format_}")
     body = render_evidence(report.build(inspection, unsealer), inspection, format_)
     try:
-        Path(output).write_bytes(body)
+        private_files.write(Path(output), body)
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
     audit(CLI_ACTOR, "export", inspection.id, f"{format_} to {Path(output).name}")

@@ -23,7 +23,9 @@ def submit(
 ) -> None:
     """Seal ``answers`` and store them, spending ``ballot``, in one transaction."""
     add_sealed(inspection, questionnaire, answers)
-    access.spend_ballot(ballot)
+    if not access.spend_ballot(ballot):
+        db.session.rollback()
+        raise AlreadySubmitted
     try:
         db.session.commit()
     except IntegrityError:

@@ -1,5 +1,6 @@
 """Inspector forms (Flask-WTF: CSRF on every one)."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField
@@ -13,6 +14,16 @@ ESTABLISHMENT_TYPE_NAMES = {
     "sch": _l("Secure children's home"),
 }
 INSPECTION_KIND_NAMES = {"full": _l("Full inspection"), "assurance": _l("Assurance inspection")}
+
+
+class LongEnoughPassphrase:
+    """``Length`` with the minimum read from ``SURVEY_MINIMUM_PASSPHRASE_LENGTH`` when the form
+    is checked, so a raised minimum is a form error (and never the sealing code's exception)."""
+
+    def __call__(self, form, field) -> None:
+        minimum = current_app.config["MINIMUM_PASSPHRASE_LENGTH"]
+        Length(min=minimum)(form, field)  # "Field must be at least N characters long."
+        Length(max=1000)(form, field)
 
 
 class SignInForm(FlaskForm):
@@ -50,7 +61,7 @@ class NewInspectionForm(FlaskForm):
             "Only this passphrase opens the answers. Nobody can recover them without it. "
             "Use at least 12 characters, for example four unrelated words."
         ),
-        validators=[InputRequired(), Length(min=12, max=1000)],
+        validators=[InputRequired(), LongEnoughPassphrase()],
     )
     confirm = PasswordField(
         _l("Passphrase again"),

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from .forms import NewInspectionForm
+from .forms import LongEnoughPassphrase, NewInspectionForm
 
 SECRET_HINT = _l(
     "The inspection passphrase, or your own sign-in password if you have been given access."
@@ -24,7 +24,7 @@ def _new_passphrase_fields(prefix: str):
     new = PasswordField(
         _l("New passphrase"),
         description=NEW_PASSPHRASE_HINT,
-        validators=[InputRequired(), Length(min=12, max=1000)],
+        validators=[InputRequired(), LongEnoughPassphrase()],
     )
     confirm = PasswordField(
         _l("New passphrase again"),

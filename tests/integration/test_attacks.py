@@ -13,17 +13,19 @@ import ast
 import datetime as dt
 import logging
 import shutil
+import sqlite3
 import subprocess
 import sys
 import types
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
-from survey_app import inspections, keys, sealing
+from survey_app import at_rest, inspections, keys, sealing
 from survey_app.evidence import report
 from survey_app.models import Inspection, SealedResponse, WrappedKey, db
+from tests import pg_pages
 from tests.conftest import ROOT_DIR, database_url, is_postgresql
 from tests.helpers import PASSPHRASE, csrf_token, enrol_kiosk, post_form, sign_in, start_kiosk
 
@@ -277,18 +279,95 @@ def test_after_closing_the_sqlite_file_layout_follows_keys_not_arrival(app, fact
         assert written == sorted(written)
 
 
-def test_after_closing_postgresql_heap_and_transaction_ids_follow_keys_not_arrival(app, factory):
+def test_forget_order_says_so_when_a_reader_keeps_the_sqlite_log_from_being_emptied(
+    app, factory, tmp_path
+):
+    if is_postgresql():
+        pytest.skip("engine: SQLite write-ahead log")
+    arrival_order(app, factory, 2)
+    with app.app_context():
+        engine = db.engine
+    engine.dispose()
+    # Cut SQLite's 10 s wait for the reader short, on the connections made from now on.
+    event.listen(
+        engine, "connect", lambda connection, _: connection.execute("PRAGMA busy_timeout=200")
+    )
+    wal = tmp_path / "survey.sqlite3-wal"
+    reader = sqlite3.connect(tmp_path / "survey.sqlite3")  # another process, mid-transaction
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sealed_response").fetchall()
+        refused = app.test_cli_runner().invoke(args=["forget-order"])
+    finally:
+        reader.close()
+    assert refused.exit_code == 1, refused.output
+    assert "could not be rewritten now" in refused.output
+    with app.app_context():
+        sealed = list(db.session.scalars(select(SealedResponse.sealed)))
+        db.session.rollback()
+
+    def in_the_log() -> int:
+        held = wal.read_bytes() if wal.exists() else b""
+        return sum(blob in held for blob in sealed)
+
+    assert in_the_log() == 2  # what it refused to call done
+    done = app.test_cli_runner().invoke(args=["forget-order"])
+    assert done.exit_code == 0, done.output
+    assert in_the_log() == 0  # the log was emptied (it holds only the audit event since)
+
+
+def test_forget_order_gives_up_rather_than_queue_every_request_behind_a_long_reader(
+    app, factory, monkeypatch
+):
     if not is_postgresql():
-        pytest.skip("engine: PostgreSQL heap order and xmin")
-    inspection_id, arrived = arrival_order(app, factory, 8)
-    inspections_close(app, inspection_id)
+        pytest.skip("engine: PostgreSQL table locks")
+    arrival_order(app, factory, 2)
+    monkeypatch.setattr(at_rest, "LOCK_TIMEOUT", "200ms")
+    with app.app_context():
+        engine = db.engine
+    with engine.connect() as reader:  # a long export, mid-transaction
+        reader.execute(text("SELECT count(*) FROM sealed_response")).scalar_one()
+        refused = app.test_cli_runner().invoke(args=["forget-order"])
+        reader.rollback()
+    assert refused.exit_code == 1, refused.output
+    assert "could not be rewritten now" in refused.output
+    done = app.test_cli_runner().invoke(args=["forget-order"])
+    assert done.exit_code == 0, done.output
+
+
+RESPONDENT_KEYS = {
+    "sealed_response": "id",
+    "spent_ballot": "ballot_hash",
+    "staff_code": "code_hash",
+}
+
+
+@pytest.mark.parametrize("rewrite", ["close", "forget-order"])
+def test_after_closing_postgresql_table_files_hold_no_arrival_order(app, factory, rewrite):
+    """Every tuple on every page of the respondent tables (dead ones, TOAST and index entries
+    included): after 10 children and 2 staff answered one by one and the survey was closed,
+    or ``forget-order`` ran, only live rows remain, all with one ``xmin``, in key order."""
+    if not is_postgresql():
+        pytest.skip("engine: PostgreSQL heap pages, xmin and dead tuples")
+    inspection_id, arrived = arrival_order(app, factory, 10)
+    codes = factory.staff_codes(inspection_id, 4)
+    for code in codes[:2]:
+        staff_answers(app, inspection_id, code, comments=f"staff {code}")
+    with app.app_context(), db.engine.begin() as connection:
+        pg_pages.enable(connection)
+        before = pg_pages.layout(connection, "sealed_response", "id")
+    assert before.xmins == 12  # the attack works on an open survey: one xmin per arrival
+    if rewrite == "close":
+        inspections_close(app, inspection_id)
+    else:
+        result = app.test_cli_runner().invoke(args=["forget-order"])
+        assert result.exit_code == 0, result.output
+    rows = {"sealed_response": 12, "spent_ballot": 12, "staff_code": 2}
     with app.app_context(), db.engine.connect() as connection:
+        for table, key in RESPONDENT_KEYS.items():
+            pg_pages.assert_no_arrival_order(connection, table, key, rows[table])
         by_ctid = connection.execute(text("SELECT id FROM sealed_response ORDER BY ctid")).scalars()
-        xmins = connection.execute(
-            text("SELECT count(DISTINCT xmin::text) FROM sealed_response")
-        ).scalar_one()
-    assert list(by_ctid) == sorted(arrived)
-    assert xmins == 1
+        assert [rid for rid in by_ctid if rid in arrived] == sorted(arrived)
 
 
 # --- moving ciphertexts --------------------------------------------------------------------------

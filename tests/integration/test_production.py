@@ -88,8 +88,9 @@ def test_server_logs_carry_no_answers_and_no_addresses(app, factory, tmp_path):
     env["SURVEY_LOG_LEVEL"] = "debug"
     browser = Browser("127.0.0.1", port)
     browser.headers = {"User-Agent": f"Tablet {MARKER}", "X-Forwarded-For": ADDRESS}
+    set_up_token = factory.kiosk_token(inspection_id)
     with gunicorn(env, log_dir=tmp_path):
-        enrol(browser, factory.kiosk_token(inspection_id))
+        enrol(browser, set_up_token)
         for _ in range(2):
             token = ready_questionnaire(browser)
             status, _, _ = browser.request(
@@ -103,8 +104,9 @@ def test_server_logs_carry_no_answers_and_no_addresses(app, factory, tmp_path):
     access = (tmp_path / "access.log").read_text()
     errors = (tmp_path / "error.log").read_text()
     assert "POST /kiosk/questionnaire" in access  # the log works
+    assert "POST /kiosk/enrol/..." in access  # the set-up link is logged without its token
     for log in (access, errors):
-        assert MARKER not in log
+        assert MARKER not in log and set_up_token not in log
         assert "127.0.0.1 " not in log and ADDRESS not in log
 
 
