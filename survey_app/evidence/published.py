@@ -48,6 +48,7 @@ def finalise(inspection: Inspection, summaries: dict[str, QuestionnaireSummary])
                     asked=counts.asked,
                     missing=counts.missing,
                     dont_want_to_say=counts.dont_want_to_say,
+                    not_applicable=counts.not_applicable,
                     positive=counts.positive,
                     options=dict(counts.options),
                 )
@@ -109,6 +110,6 @@ def pooled(inspections: list[Inspection]) -> dict[tuple[str, str], Pooled]:
     )
     for row in rows:
         total = totals.setdefault((row.questionnaire_id, row.question_id), [0, 0])
-        total[0] += row.asked - row.missing - row.dont_want_to_say
+        total[0] += row.asked - row.missing - row.dont_want_to_say - (row.not_applicable or 0)
         total[1] += row.positive
     return {key: Pooled(base, positive) for key, (base, positive) in totals.items()}

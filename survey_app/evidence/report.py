@@ -142,6 +142,7 @@ class Builder:
             "asked": counts.asked,
             "missing": counts.missing,
             "dont_want_to_say": counts.dont_want_to_say,
+            "not_applicable": counts.not_applicable,
             "base": counts.base,
         }
         if question.type == "text":
@@ -152,7 +153,11 @@ class Builder:
                 "id": option.id,
                 "text": option.text,
                 "count": counts.options[option.id],
-                "percent": _round(counts.percent(counts.options[option.id])),
+                # A not-applicable answer is outside the base: counted, no percentage.
+                "percent": None
+                if option.id in question.not_applicable
+                else _round(counts.percent(counts.options[option.id])),
+                "not_applicable": option.id in question.not_applicable,
             }
             for option in question.options
             if option.id != DONT_WANT_TO_SAY

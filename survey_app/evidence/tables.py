@@ -72,6 +72,7 @@ def rows(evidence: dict) -> list[list]:
             for name, value in (
                 ("missing", q["missing"]),
                 ("dont_want_to_say", q["dont_want_to_say"]),
+                ("not_applicable", q["not_applicable"]),
             ):
                 out.append(_row(**common, measure=name, count=value, base=q["base"]))
             positive = q.get("positive")

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from survey_app import inspections, responses
 from survey_app.demo import DEMO_EMAIL, DEMO_PASSPHRASE, DEMO_PASSWORD, load_demo
-from survey_app.evidence import report
+from survey_app.evidence import report, tables
 from survey_app.models import AuditEvent, Inspection, PublishedCount, SafeguardingReferral, db
-from tests.helpers import PASSPHRASE, post_form, sign_in
+from tests.helpers import PASSPHRASE, Factory, post_form, sign_in
 
 SCHEMA = json.loads(
     (
@@ -233,3 +233,38 @@ def test_the_demo_evidence_is_valid_against_the_schema_and_renders(shipped_app, 
     post_form(client, "/inspector/sign-in", email=DEMO_EMAIL, password=DEMO_PASSWORD, expect=302)
     page = unlock(client, created["current"], "/evidence", passphrase=DEMO_PASSPHRASE, expect=200)
     assert page.status_code == 200  # the checked client validates the whole page
+
+
+def test_not_applicable_answers_are_shown_and_outside_every_base(shipped_app):
+    """20 "yes" of 34, 4 "I did not have any worries": 20/30 = 66.7%, here and when the
+    finalised counts are compared with later."""
+    factory = Factory(shipped_app)
+    centre = factory.establishment("Centre N")
+    previous = factory.inspection(establishment=centre)
+    worries = (
+        [{"arrival_worries_help": "yes"}] * 20
+        + [{"arrival_worries_help": "no"}] * 10
+        + [{"arrival_worries_help": "no_worries"}] * 4
+    )
+    seal(shipped_app, previous, "children", worries)
+    finalise(shipped_app, previous)
+    current = factory.inspection(establishment=centre)
+    seal(shipped_app, current, "children", worries)
+    with shipped_app.app_context():
+        stored = db.session.get(PublishedCount, (previous, "children-stc", "arrival_worries_help"))
+        assert (stored.not_applicable, stored.positive) == (4, 20)
+        inspection = db.session.get(Inspection, current)
+        evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+    Draft202012Validator(SCHEMA).validate(evidence)
+    [children] = evidence["questionnaires"]
+    q = next(q for q in children["questions"] if q["id"] == "arrival_worries_help")
+    assert (q["asked"], q["not_applicable"], q["base"]) == (34, 4, 30)
+    assert q["positive"]["percent"] == 66.7
+    options = {o["id"]: o for o in q["options"]}
+    assert options["no_worries"]["count"] == 4 and options["no_worries"]["percent"] is None
+    assert options["no_worries"]["not_applicable"] and not options["yes"]["not_applicable"]
+    assert options["yes"]["percent"] + options["no"]["percent"] == pytest.approx(100.0)
+    previous_side = q["comparisons"]["previous"]
+    assert (previous_side["base"], previous_side["positive"]) == (30, 20)
+    rows = [r for r in tables.rows(evidence) if r[1] == "arrival_worries_help"]
+    assert ["not_applicable", 4] in [[r[4], r[8]] for r in rows]
