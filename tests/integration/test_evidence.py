@@ -57,6 +57,19 @@ def fisher_two_sided(a: int, b: int, c: int, d: int) -> float:
     return sum(p(x) for x in range(low, high + 1) if p(x) <= observed * (1 + 1e-7))
 
 
+def mid_p_two_sided(a: int, b: int, c: int, d: int) -> float:
+    """Fisher's mid-p, doubled from the smaller tail, written out independently."""
+    row1, col1, n = a + b, a + c, a + b + c + d
+
+    def p(x: int) -> float:
+        return math.comb(col1, x) * math.comb(n - col1, row1 - x) / math.comb(n, row1)
+
+    low, high = max(0, row1 + col1 - n), min(row1, col1)
+    below = sum(p(x) for x in range(low, a))
+    above = sum(p(x) for x in range(a + 1, high + 1))
+    return min(1.0, 2 * (min(below, above) + p(a) / 2))
+
+
 @pytest.fixture
 def setting(app, factory):
     """A previous and a current inspection of one centre, and a comparator centre."""
@@ -96,20 +109,21 @@ def test_comparisons_use_finalised_counts_with_p_values_and_marks(app, client, s
     download = unlock(client, setting["current"], "/evidence.json", expect=200)
     evidence = json.loads(download.get_data(as_text=True))
     Draft202012Validator(SCHEMA).validate(evidence)
-    assert evidence["method"]["test"] == "auto" and evidence["method"]["threshold"] == 0.01
+    assert evidence["method"]["test"] == "mid-p" and evidence["method"]["threshold"] == 0.01
     assert evidence["compared_with"]["previous"]["inspection"] == setting["previous"]
     assert evidence["compared_with"]["comparator"]["inspections"] == [setting["comparator"]]
     children = evidence["questionnaires"][0]
     feel_safe = next(q for q in children["questions"] if q["id"] == "feel_safe")
     previous = feel_safe["comparisons"]["previous"]
-    # 9/10 against 2/10: expected counts of 4.5 are below 5, so Fisher's exact test.
-    assert (previous["base"], previous["positive"], previous["test"]) == (10, 2, "fisher")
-    assert previous["p_value"] == pytest.approx(fisher_two_sided(9, 1, 2, 8), rel=1e-9)
-    assert previous["p_value"] == pytest.approx(0.005477, abs=1e-6)
+    # 9/10 against 2/10: Fisher's mid-p, as for every comparison (Fisher's own p: 0.005477).
+    assert (previous["base"], previous["positive"], previous["test"]) == (10, 2, "mid-p")
+    assert previous["p_value"] == pytest.approx(mid_p_two_sided(9, 1, 2, 8), rel=1e-9)
+    assert previous["p_value"] == pytest.approx(0.002798, abs=1e-6)
+    assert fisher_two_sided(9, 1, 2, 8) == pytest.approx(0.005477, abs=1e-6)
     assert previous["significant"] and previous["mark"] == "better"
     assert previous["difference"] == 70.0
     comparator = feel_safe["comparisons"]["comparator"]
-    assert comparator["p_value"] == pytest.approx(fisher_two_sided(9, 1, 5, 5), rel=1e-9)
+    assert comparator["p_value"] == pytest.approx(mid_p_two_sided(9, 1, 5, 5), rel=1e-9)
     assert not comparator["significant"] and comparator["mark"] is None
     change = children["change"]
     assert change["overall"]["better"] == 1 and change["overall"]["verdict"] == "improving"

@@ -32,7 +32,7 @@ def test_export_writes_every_format(app, answered, tmp_path, fmt):
         assert json.loads(output.read_text(encoding="utf-8"))["format"] == "survey-evidence/2"
     elif fmt == "csv":
         rows = list(csv.reader(output.open(encoding="utf-8")))
-        assert rows[0][0].startswith("# Test: auto (two-sided)")
+        assert rows[0][0].startswith("# Test: mid-p (two-sided)")
         positive = [r for r in rows if r[1:2] == ["feel_safe"] and r[4] == "positive"]
         assert positive[0][8:11] == ["3", "5", "60.0"]
     elif fmt == "xlsx":
