@@ -17,7 +17,7 @@ from .. import responses
 from ..models import Inspection, SafeguardingReferral, db, now
 from ..questionnaire import DONT_WANT_TO_SAY
 from ..sealing import Unsealer
-from . import published, safeguarding
+from . import multiplicity, published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
 from .breakdown import NOT_STATED
 from .statistics import compare_proportions, proportion_interval
@@ -52,6 +52,10 @@ class Method:
             "test": self.test,
             "threshold": self.threshold,
             "two_sided": True,
+            "multiple_comparisons": {
+                "method": multiplicity.METHOD,
+                "families": list(multiplicity.FAMILIES),
+            },
             "confidence_interval": {"method": "wilson", "level": CONFIDENCE},
             "disclosure_threshold": self.disclosure_threshold,
         }
@@ -84,7 +88,11 @@ def comment_namer(inspection_id: str):
 
 
 def compare(method: Method, base: int, positive: int, other_base: int, other_positive: int):
-    """One comparison entry: this result (a) against another (b)."""
+    """One comparison entry: this result (a) against another (b).
+
+    ``significant`` and ``mark`` are provisional until ``multiplicity.adjust`` judges the
+    entry with the rest of its family on the Holm-adjusted p-value.
+    """
     result = compare_proportions(
         positive, base, other_positive, other_base, test=method.test, threshold=method.threshold
     )
@@ -99,8 +107,10 @@ def compare(method: Method, base: int, positive: int, other_base: int, other_pos
         else round(100.0 * (positive / base - other_positive / other_base), 1),
         "test": result.test,
         "p_value": result.p_value,
+        "p_adjusted": result.p_value,
         "significant": result.significant,
         "mark": result.direction,
+        "_lean": result.lean,
     }
 
 
@@ -381,6 +391,7 @@ class Builder:
         questionnaires = []
         for summary in ordered:
             questions = [self.question_entry(summary, c) for c in summary.ordered()]
+            adjust_questionnaire(questions, self.method.threshold)
             questionnaires.append(
                 {
                     "id": summary.latest.id,
@@ -392,6 +403,11 @@ class Builder:
                     "change": self.area_summary(questions),
                 }
             )
+        perception_gaps = self.perception_gaps(summaries)
+        role_gaps = self.role_gaps(summaries)
+        threshold = self.method.threshold
+        multiplicity.adjust((gap["comparison"] for gap in perception_gaps), threshold)
+        multiplicity.adjust((gap["comparison"] for gap in role_gaps), threshold)
         comments = self.comments(ordered_dict(ordered))
         flagged = [
             {"questionnaire": block["questionnaire"], "question": block["question"], **item}
@@ -430,10 +446,33 @@ class Builder:
             "unopenable_responses": broken,
             "safeguarding_flags": flagged,
             "questionnaires": questionnaires,
-            "perception_gaps": self.perception_gaps(summaries),
-            "role_gaps": self.role_gaps(summaries),
+            "perception_gaps": perception_gaps,
+            "role_gaps": role_gaps,
             "comments": comments,
         }
+
+
+def adjust_questionnaire(questions: list[dict], threshold: float) -> None:
+    """Holm within each family of one questionnaire's entries (``multiplicity.FAMILIES``),
+    before marks are counted into verdicts."""
+    measured = [q for q in questions if q.get("comparisons")]
+    for name in ("previous", "comparator"):
+        multiplicity.adjust(
+            (q["comparisons"][name] for q in measured if not q["background"]), threshold
+        )
+        # Background questions with a positive outcome stay out of the verdict's family.
+        multiplicity.adjust(
+            (q["comparisons"][name] for q in measured if q["background"]), threshold
+        )
+    multiplicity.adjust(
+        (
+            group["comparison"]
+            for q in measured
+            for table in q.get("breakdowns", ())
+            for group in table["groups"]
+        ),
+        threshold,
+    )
 
 
 def hidden_groups(rows: list[tuple[str, int, int]], threshold: int) -> list[bool]:

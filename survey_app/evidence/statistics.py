@@ -42,7 +42,10 @@ class Comparison:
 
     ``p_value`` is ``None`` when the test is undefined (an empty sample, or a
     table with a zero row or column total); ``direction`` is ``None`` unless
-    the difference is significant. A proportion is ``None`` for an empty sample.
+    the difference is significant. ``lean`` is the direction a would have if the
+    difference were significant (``None`` when the proportions are equal or undefined),
+    for marking after a multiple-comparison adjustment. A proportion is ``None`` for an
+    empty sample.
     """
 
     test: TestName
@@ -52,6 +55,7 @@ class Comparison:
     threshold: float
     proportion_a: float | None
     proportion_b: float | None
+    lean: Direction | None = None
 
 
 def fisher_mid_p(table: list[list[int]]) -> float:
@@ -125,11 +129,12 @@ def compare_proportions(
     p_value = min(max(p_value, 0.0), 1.0)
 
     significant = p_value < threshold
-    direction: Direction | None = None
+    lean: Direction | None = None
     # Compare pos_a/n_a with pos_b/n_b exactly, in integers.
-    if significant and pos_a * n_b != pos_b * n_a:
+    if pos_a * n_b != pos_b * n_a:
         a_higher = pos_a * n_b > pos_b * n_a
-        direction = "better" if a_higher == higher_is_better else "worse"
+        lean = "better" if a_higher == higher_is_better else "worse"
+    direction = lean if significant else None
     return Comparison(
-        chosen, p_value, significant, direction, threshold, proportion_a, proportion_b
+        chosen, p_value, significant, direction, threshold, proportion_a, proportion_b, lean
     )

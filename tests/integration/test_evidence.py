@@ -121,6 +121,9 @@ def test_comparisons_use_finalised_counts_with_p_values_and_marks(app, client, s
     assert previous["p_value"] == pytest.approx(0.002798, abs=1e-6)
     assert fisher_two_sided(9, 1, 2, 8) == pytest.approx(0.005477, abs=1e-6)
     assert previous["significant"] and previous["mark"] == "better"
+    # The only testable comparison with the previous inspection: Holm leaves it as it is.
+    assert previous["p_adjusted"] == previous["p_value"]
+    assert evidence["method"]["multiple_comparisons"]["method"] == "holm"
     assert previous["difference"] == 70.0
     comparator = feel_safe["comparisons"]["comparator"]
     assert comparator["p_value"] == pytest.approx(mid_p_two_sided(9, 1, 5, 5), rel=1e-9)

@@ -65,6 +65,7 @@ def evidence_with(text: str, comment: str) -> dict:
                                 "difference": 56.7,
                                 "test": "fisher",
                                 "p_value": 0.07,
+                                "p_adjusted": 0.14,
                                 "significant": False,
                                 "mark": None,
                             },
