@@ -17,7 +17,7 @@ from .. import responses
 from ..models import Inspection, SafeguardingReferral, db, now
 from ..questionnaire import DONT_WANT_TO_SAY
 from ..sealing import Unsealer
-from . import multiplicity, published, safeguarding
+from . import census, multiplicity, published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
 from .breakdown import NOT_STATED
 from .statistics import compare_proportions, proportion_interval
@@ -114,8 +114,13 @@ def compare(method: Method, base: int, positive: int, other_base: int, other_pos
     }
 
 
-def _interval(positive: int, base: int) -> dict | None:
-    interval = proportion_interval(positive, base, CONFIDENCE)
+def _interval(positive: int, base: int, population: int | None = None) -> dict | None:
+    """The Wilson interval in percent; finite-population corrected when ``population`` is
+    known (``census.wilson_fpc``)."""
+    if population is None:
+        interval = proportion_interval(positive, base, CONFIDENCE)
+    else:
+        interval = census.wilson_fpc(positive, base, population, CONFIDENCE)
     if interval is None:
         return None
     return {"low": _round(100 * interval[0]), "high": _round(100 * interval[1])}
@@ -177,7 +182,9 @@ class Builder:
                 "answers": sorted(question.positive),
                 "count": counts.positive,
                 "percent": _round(counts.percent(counts.positive)),
-                "interval": _interval(counts.positive, counts.base),
+                "interval": _interval(
+                    counts.positive, counts.base, self.population(summary, counts)
+                ),
             }
             key = (summary.questionnaire_id, question.id)
             entry["comparisons"] = {
@@ -194,6 +201,26 @@ class Builder:
             if not question.background:
                 entry["breakdowns"] = self.breakdowns(summary, counts)
         return entry
+
+    def held(self, summary: QuestionnaireSummary) -> int | None:
+        """Children held on the day, for the children's questionnaire; else ``None``."""
+        if summary.latest.audience != "children":
+            return None
+        return self.inspection.children_held
+
+    def population(self, summary: QuestionnaireSummary, counts: QuestionCounts) -> int | None:
+        return census.question_population(counts.base, summary.respondents, self.held(summary))
+
+    def census_entry(self, summary: QuestionnaireSummary) -> dict | None:
+        held = self.held(summary)
+        if held is None:
+            return None
+        rate = census.response_rate(summary.respondents, held)
+        return {
+            "children_held": held,
+            "response_rate": rate,
+            "finite_population_correction": rate is not None,
+        }
 
     def breakdowns(self, summary: QuestionnaireSummary, counts: QuestionCounts) -> list[dict]:
         """Each background question's groups, with small cells and their giveaways hidden."""
@@ -399,6 +426,7 @@ class Builder:
                     "audience": summary.latest.audience,
                     "title": summary.latest.title,
                     "respondents": summary.respondents,
+                    "census": self.census_entry(summary),
                     "questions": questions,
                     "change": self.area_summary(questions),
                 }
