@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from survey_app import inspections, responses
 from survey_app.demo import DEMO_EMAIL, DEMO_PASSPHRASE, DEMO_PASSWORD, load_demo
-from survey_app.evidence import report, tables
+from survey_app.evidence import render, report, tables
 from survey_app.models import AuditEvent, Inspection, PublishedCount, SafeguardingReferral, db
 from tests.helpers import PASSPHRASE, Factory, post_form, sign_in
 
@@ -272,6 +272,9 @@ def test_not_applicable_answers_are_shown_and_outside_every_base(shipped_app):
         assert (stored.not_applicable, stored.positive) == (4, 20)
         inspection = db.session.get(Inspection, current)
         evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+        html = render.to_html(evidence, inspection)
+    assert "Not applicable, so left out of the percentages: 4." in html
+    assert "Fisher's exact test, mid-p" in html and "Holm's method" in html
     Draft202012Validator(SCHEMA).validate(evidence)
     [children] = evidence["questionnaires"]
     q = next(q for q in children["questions"] if q["id"] == "arrival_worries_help")

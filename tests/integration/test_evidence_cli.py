@@ -102,6 +102,9 @@ def test_children_held_gives_the_response_rate_and_corrected_intervals(app, answ
         "finite_population_correction": True,
     }
     assert staff["census"] is None  # staff are not counted by the children held
+    page = tmp_path / "evidence.html"
+    run(app, "export", answered, "--format", "html", "--output", str(page), env=passphrase_env())
+    assert "Children held on the day: 8. Response rate: 62.5%." in page.read_text("utf-8")
     corrected = feel_safe(held)["positive"]["interval"]
     assert corrected["low"] > plain["low"] and corrected["high"] < plain["high"]
 
