@@ -20,7 +20,7 @@ from ..sealing import Unsealer
 from . import census, multiplicity, published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
 from .breakdown import NOT_STATED
-from .statistics import compare_proportions, proportion_interval
+from .statistics import compare_proportions, compare_with_establishments, proportion_interval
 from .suppression import suppress
 
 FORMAT = "survey-evidence/2"
@@ -114,6 +114,36 @@ def compare(method: Method, base: int, positive: int, other_base: int, other_pos
     }
 
 
+def compare_establishments(method: Method, base: int, positive: int, units: list) -> dict:
+    """This result against the comparator's establishments, each counted once.
+
+    ``percent`` is the mean of their percentages and ``range`` the lowest and highest;
+    ``base`` and ``positive`` are their totals, for reference.
+    """
+    others = [(unit.positive, unit.base) for unit in units]
+    result = compare_with_establishments(positive, base, others, threshold=method.threshold)
+    percents = [100.0 * p / b for p, b in others if b]
+    mean = result.proportion_b
+    return {
+        "base": sum(b for _p, b in others),
+        "positive": sum(p for p, _b in others),
+        "percent": _round(None if mean is None else 100 * mean),
+        "difference": None
+        if mean is None or result.proportion_a is None
+        else round(100.0 * (result.proportion_a - mean), 1),
+        "test": result.test,
+        "p_value": result.p_value,
+        "p_adjusted": result.p_value,
+        "significant": result.significant,
+        "mark": result.direction,
+        "_lean": result.lean,
+        "establishments": len(percents),
+        "range": {"low": _round(min(percents)), "high": _round(max(percents))}
+        if percents
+        else None,
+    }
+
+
 def _interval(positive: int, base: int, population: int | None = None) -> dict | None:
     """The Wilson interval in percent; finite-population corrected when ``population`` is
     known (``census.wilson_fpc``)."""
@@ -133,7 +163,7 @@ class Builder:
         self.previous = published.previous(inspection)
         self.comparators = published.comparators(inspection)
         self.previous_counts = published.pooled([self.previous] if self.previous else [])
-        self.comparator_counts = published.pooled(self.comparators)
+        self.comparator_units = published.by_inspection(self.comparators)
         self.flagger = safeguarding.flagger(current_app.config.get("SAFEGUARDING_PHRASES_DIR"))
         self.referrals = {
             referral.comment_ref: referral
@@ -187,16 +217,17 @@ class Builder:
                 ),
             }
             key = (summary.questionnaire_id, question.id)
+            previous = self.previous_counts.get(key)
+            units = self.comparator_units.get(key)
             entry["comparisons"] = {
-                name: None
-                if key not in pool
+                "previous": None
+                if previous is None
                 else compare(
-                    self.method, counts.base, counts.positive, pool[key].base, pool[key].positive
-                )
-                for name, pool in (
-                    ("previous", self.previous_counts),
-                    ("comparator", self.comparator_counts),
-                )
+                    self.method, counts.base, counts.positive, previous.base, previous.positive
+                ),
+                "comparator": None
+                if not units
+                else compare_establishments(self.method, counts.base, counts.positive, units),
             }
             if not question.background:
                 entry["breakdowns"] = self.breakdowns(summary, counts)

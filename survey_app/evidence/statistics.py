@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scipy.stats import binomtest, chi2_contingency, fisher_exact, hypergeom
+from scipy.stats import t as student_t
 
-TestName = Literal["mid-p", "fisher", "chi-square"]
+TestName = Literal["mid-p", "fisher", "chi-square", "establishments-t"]
 TESTS: tuple[TestName, ...] = ("mid-p", "fisher", "chi-square")
 Direction = Literal["better", "worse"]
 
@@ -137,4 +138,61 @@ def compare_proportions(
     direction = lean if significant else None
     return Comparison(
         chosen, p_value, significant, direction, threshold, proportion_a, proportion_b, lean
+    )
+
+
+#: Fewer other establishments than this leave their spread unknown: the comparison is shown
+#: (mean and range) but not tested.
+MIN_ESTABLISHMENTS = 3
+
+
+def compare_with_establishments(
+    pos_a: int,
+    n_a: int,
+    others: list[tuple[int, int]],
+    *,
+    threshold: float = 0.01,
+    higher_is_better: bool = True,
+) -> Comparison:
+    """This establishment's proportion against the other establishments as units.
+
+    Each other establishment with a non-empty base counts once (``others`` are
+    ``(positive, base)``), whatever its size. With ``k`` of them, mean ``m`` and standard
+    deviation ``s`` of their proportions, this proportion ``p`` is compared with the
+    distribution they come from by the prediction-interval statistic
+    ``t = (p - m) / (s * sqrt(1 + 1/k))`` on ``k - 1`` degrees of freedom (two-sided). The
+    spread ``s`` holds both the variation between establishments and each one's sampling
+    variation, so the test allows for both. Untestable (``p_value`` ``None``) with fewer than
+    ``MIN_ESTABLISHMENTS``, an empty base, or no spread at all. ``proportion_b`` is ``m``.
+    """
+    _check_counts(pos_a, n_a)
+    for positive, base in others:
+        _check_counts(positive, base)
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be between 0 and 1 (got {threshold})")
+    proportions = [positive / base for positive, base in others if base]
+    k = len(proportions)
+    proportion_a = pos_a / n_a if n_a else None
+    mean = sum(proportions) / k if k else None
+    test: TestName = "establishments-t"
+    lean: Direction | None = None
+    if proportion_a is not None and mean is not None and proportion_a != mean:
+        lean = "better" if (proportion_a > mean) == higher_is_better else "worse"
+    if proportion_a is None or k < MIN_ESTABLISHMENTS:
+        return Comparison(test, None, False, None, threshold, proportion_a, mean, lean)
+    spread = math.sqrt(sum((q - mean) ** 2 for q in proportions) / (k - 1))
+    if spread == 0.0:
+        return Comparison(test, None, False, None, threshold, proportion_a, mean, lean)
+    statistic = (proportion_a - mean) / (spread * math.sqrt(1 + 1 / k))
+    p_value = min(1.0, float(2 * student_t.sf(abs(statistic), k - 1)))
+    significant = p_value < threshold
+    return Comparison(
+        test,
+        p_value,
+        significant,
+        lean if significant else None,
+        threshold,
+        proportion_a,
+        mean,
+        lean,
     )

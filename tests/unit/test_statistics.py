@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from survey_app.evidence.statistics import (
     Comparison,
     compare_proportions,
+    compare_with_establishments,
     proportion_interval,
 )
 
@@ -402,3 +403,56 @@ def test_compare_never_raises_or_returns_nan(sample, test, higher_is_better):
         assert swapped.p_value == pytest.approx(result.p_value, rel=1e-9)
     flip = {"better": "worse", "worse": "better", None: None}
     assert swapped.direction == flip[result.direction]
+
+
+# --- compare_with_establishments: the comparator as units --------------------------------
+
+
+def test_establishments_count_once_whatever_their_size():
+    # 60% here. Others: 40% of 1000, 70% of 10, 80% of 10, 75% of 20. Pooled they are
+    # 436/1040 = 41.9%, dominated by the large one; as units their mean is 66.25%.
+    result = compare_with_establishments(6, 10, [(400, 1000), (7, 10), (8, 10), (15, 20)])
+    assert result.test == "establishments-t"
+    assert result.proportion_b == pytest.approx(0.6625)
+    # s = sd(0.4, 0.7, 0.8, 0.75) = 0.17970; t = (0.6 - 0.6625) / (s * sqrt(1 + 1/4))
+    # = -0.31109 on 3 df; two-sided p = 0.77609 (from the t distribution's closed form).
+    q = [0.4, 0.7, 0.8, 0.75]
+    s = math.sqrt(sum((x - 0.6625) ** 2 for x in q) / 3)
+    t = (0.6 - 0.6625) / (s * math.sqrt(1.25))
+    # Student's t with 3 df: F(t) = 1/2 + (1/pi)(theta + sin(theta)cos(theta)), theta = atan(t/sqrt3)
+    theta = math.atan(abs(t) / math.sqrt(3))
+    p = 2 * (0.5 - (theta + math.sin(theta) * math.cos(theta)) / math.pi)
+    assert result.p_value == pytest.approx(p, rel=1e-9)
+    assert not result.significant and result.lean == "worse"
+
+
+def test_an_establishment_far_outside_the_others_is_marked():
+    others = [(50, 100), (52, 100), (48, 100), (51, 100), (49, 100)]
+    result = compare_with_establishments(95, 100, others, threshold=0.01)
+    assert result.p_value < 0.01 and result.direction == "better"
+    low = compare_with_establishments(5, 100, others, higher_is_better=False)
+    assert low.direction == "better"
+
+
+def test_between_establishment_spread_makes_the_test_less_sure_than_pooling():
+    # Others vary widely (30% to 70%): 80% here is within what establishments do.
+    others = [(30, 100), (70, 100), (45, 100), (60, 100)]
+    units = compare_with_establishments(80, 100, others)
+    pooled = compare_proportions(80, 100, 205, 400)
+    assert pooled.p_value < 0.01 < units.p_value
+
+
+@pytest.mark.parametrize(
+    "others",
+    [[], [(5, 10)], [(5, 10), (6, 10)], [(5, 10), (5, 10), (5, 10)], [(5, 10), (0, 0), (6, 10)]],
+)
+def test_too_few_establishments_or_no_spread_is_not_tested(others):
+    result = compare_with_establishments(9, 10, others)
+    assert result.p_value is None and not result.significant and result.direction is None
+
+
+def test_establishments_reject_bad_counts():
+    with pytest.raises(ValueError):
+        compare_with_establishments(11, 10, [(1, 2)] * 3)
+    with pytest.raises(ValueError):
+        compare_with_establishments(1, 10, [(3, 2)] * 3)
