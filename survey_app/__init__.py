@@ -55,6 +55,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.config.update(config.settings(app.instance_path))
     if overrides:
         app.config.update(overrides)
+    problem = config.evidence_problem(app.config)
+    if problem:
+        raise config.BadSetting(problem)
     if config.is_production():
         reason = config.production_problem() or ("debug is on" if app.debug else None)
         if reason:

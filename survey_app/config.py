@@ -62,6 +62,49 @@ class UnsafeSettings(RuntimeError):
     """Production mode refuses to start; the message is the one-line reason."""
 
 
+class BadSetting(ValueError):
+    """A setting the app cannot work with; the message is the one-line reason."""
+
+
+#: Significance tests the evidence may use (docs/methodology.md, "One test throughout").
+EVIDENCE_TESTS = ("mid-p", "fisher", "chi-square")
+
+
+def _evidence_number(name: str, default: float, kind: type):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise BadSetting(f"{name} must be {what} (got {value!r})") from None
+
+
+def evidence_problem(settings: dict) -> str | None:
+    """Why the evidence settings cannot be used, in one line, or None."""
+    test = settings.get("EVIDENCE_TEST")
+    if test not in EVIDENCE_TESTS:
+        return f"SURVEY_EVIDENCE_TEST must be one of {', '.join(EVIDENCE_TESTS)} (got {test!r})"
+    significance = settings.get("EVIDENCE_SIGNIFICANCE")
+    if (
+        isinstance(significance, bool)
+        or not isinstance(significance, int | float)
+        or not 0 < significance < 1
+    ):
+        return (
+            "SURVEY_EVIDENCE_SIGNIFICANCE must be a significance level between 0 and 1, "
+            f"exclusive (got {significance!r})"
+        )
+    threshold = settings.get("DISCLOSURE_THRESHOLD")
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        return (
+            "SURVEY_DISCLOSURE_THRESHOLD must be a whole number of respondents, at least 1 "
+            f"(got {threshold!r})"
+        )
+    return None
+
+
 def is_production(environ=os.environ) -> bool:
     """Production mode: ``SURVEY_ENV=production`` (gunicorn.conf.py makes it the default)."""
     return environ.get("SURVEY_ENV", "development").strip().lower() == "production"
@@ -194,11 +237,12 @@ def settings(instance_path: str) -> dict:
         # Days after an inspection's evidence is finalised before `purge` deletes its raw
         # sealed responses (the aggregate evidence is kept).
         "RETENTION_DAYS": _int("SURVEY_RETENTION_DAYS", 180),
-        # Evidence (docs/evidence-json.md): significance test ("auto" = chi-square, or
-        # Fisher's exact test when an expected count is below 5), its two-sided threshold,
-        # and the disclosure threshold below which breakdown cells are hidden.
-        "EVIDENCE_TEST": os.environ.get("SURVEY_EVIDENCE_TEST", "auto"),
-        "EVIDENCE_SIGNIFICANCE": float(os.environ.get("SURVEY_EVIDENCE_SIGNIFICANCE") or 0.01),
-        "DISCLOSURE_THRESHOLD": _int("SURVEY_DISCLOSURE_THRESHOLD", 5),
+        # Evidence (docs/methodology.md): the significance test ("mid-p", Fisher's exact
+        # mid-p, for every comparison; "fisher" or "chi-square" to reproduce other tables),
+        # its two-sided level (applied after Holm's adjustment), and the disclosure
+        # threshold below which breakdown cells are hidden. Checked by evidence_problem.
+        "EVIDENCE_TEST": os.environ.get("SURVEY_EVIDENCE_TEST") or "mid-p",
+        "EVIDENCE_SIGNIFICANCE": _evidence_number("SURVEY_EVIDENCE_SIGNIFICANCE", 0.01, float),
+        "DISCLOSURE_THRESHOLD": _evidence_number("SURVEY_DISCLOSURE_THRESHOLD", 5, int),
         "SAFEGUARDING_PHRASES_DIR": os.environ.get("SURVEY_SAFEGUARDING_PHRASES_DIR") or None,
     }

@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import inspections, paper, private_files, responses, sealing
 from .cli import CLI_ACTOR, find_inspection, read_secret
-from .evidence import published, render, report, tables
+from .evidence import census, published, render, report, tables
 from .models import Inspection, audit, db
 
 EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf", "html")
@@ -86,6 +86,43 @@ def finalise(inspection_id: str) -> None:
     click.echo(f"Finalised inspection {inspection.id}: counts for {stored} questions kept")
 
 
+@click.command("children-held")
+@click.argument("inspection_id")
+@click.argument("held", required=False)
+@click.option("--clear", is_flag=True, help="Forget the number entered.")
+@with_appcontext
+def children_held(inspection_id: str, held: str | None, clear: bool) -> None:
+    """Record how many children the establishment held on the day (for the response rate
+    and the finite-population correction of the children's intervals)."""
+    inspection = find_inspection(inspection_id)
+    if clear == (held is not None):
+        raise click.ClickException("give the number of children held, or --clear")
+    number = None
+    if held is not None:
+        try:
+            number = int(held)
+        except ValueError:
+            raise click.ClickException(
+                f"children held must be a whole number (got {held!r})"
+            ) from None
+    library = current_app.extensions["questionnaires"]
+
+    def audience_of(questionnaire_id: str, version: int) -> str | None:
+        definition = library.get(questionnaire_id, version)
+        return definition.audience if definition else None
+
+    try:
+        census.set_children_held(inspection, number, audience_of)
+    except census.BadCensus as error:
+        raise click.ClickException(str(error)) from None
+    audit(CLI_ACTOR, "children-held", inspection.id, "cleared" if number is None else str(number))
+    db.session.commit()
+    if number is None:
+        click.echo(f"Inspection {inspection.id}: children held cleared")
+    else:
+        click.echo(f"Inspection {inspection.id}: {number} children held on the day")
+
+
 responses_cli = AppGroup("responses", help="Responses collected on paper.")
 
 
@@ -140,5 +177,5 @@ def _questionnaire(key: str, inspection: Inspection):
     return chosen
 
 
-INSPECTION_COMMANDS = (finalise,)
+INSPECTION_COMMANDS = (finalise, children_held)
 TOP_LEVEL_COMMANDS = (export, responses_cli)

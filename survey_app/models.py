@@ -128,6 +128,9 @@ class Inspection(Model):
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     # How many staff codes were made; spent codes are deleted (see survey_app.access).
     staff_codes_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How many children the establishment held on the day, if the inspector entered it:
+    # the evidence then gives the response rate and finite-population intervals.
+    children_held: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     establishment: Mapped[Establishment] = relationship(back_populates="inspections")
     inspectors: Mapped[list[Inspector]] = relationship(
@@ -249,6 +252,8 @@ class PublishedCount(Model):
     missing: Mapped[int] = mapped_column(Integer)
     dont_want_to_say: Mapped[int] = mapped_column(Integer)
     positive: Mapped[int] = mapped_column(Integer)
+    # Answered with a not-applicable option: counted, kept out of the base.
+    not_applicable: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     options: Mapped[dict] = mapped_column(JSON)
 
 

@@ -1,14 +1,14 @@
 """inspector.session_version: signing out ends every session of the account
 
 Revision ID: 0020
-Revises: 0004
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0004"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

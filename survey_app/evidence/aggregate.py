@@ -6,8 +6,11 @@ For each question:
   before skips);
 * ``missing``: asked but left blank; ``dont_want_to_say``: chose "I don't want to
   say"; both are counted and shown, and both are excluded from percentages;
-* ``base``: ``asked - missing - dont_want_to_say``, the denominator of every
-  percentage (for multiple choice, respondents who chose at least one real answer);
+* ``not_applicable``: chose one of the question's not-applicable answers ("I have not
+  seen a fight here"; for multiple choice, only not-applicable answers): counted and
+  shown, excluded from percentages, intervals and tests;
+* ``base``: ``asked - missing - dont_want_to_say - not_applicable``, the denominator of
+  every percentage (for multiple choice, respondents who chose at least one real answer);
 * ``positive``: respondents whose answer is one of the question's positive
   outcomes (for multiple choice, any of them).
 
@@ -39,6 +42,7 @@ class QuestionCounts:
     asked: int = 0
     missing: int = 0
     dont_want_to_say: int = 0
+    not_applicable: int = 0
     positive: int = 0
     options: Counter = field(default_factory=Counter)
     comments: list[str] = field(default_factory=list)
@@ -47,7 +51,7 @@ class QuestionCounts:
 
     @property
     def base(self) -> int:
-        return self.asked - self.missing - self.dont_want_to_say
+        return self.asked - self.missing - self.dont_want_to_say - self.not_applicable
 
     def percent(self, count: int) -> float | None:
         return None if self.base <= 0 else 100.0 * count / self.base
@@ -93,6 +97,7 @@ class QuestionnaireSummary:
                     if question.type == "text"
                     else (_MULTIPLE if question.type == "multiple" else _SINGLE),
                     question.positive,
+                    question.not_applicable,
                     self.groups.measured.get(question.id),
                 )
             )
@@ -118,9 +123,16 @@ class QuestionnaireSummary:
         self.respondents += 1
         row = self.groups.start_row(answers)
         get = answers.get
-        for question_id, when_id, when_answers, counts, kind, positive, column in self._plans[
-            version
-        ]:
+        for (
+            question_id,
+            when_id,
+            when_answers,
+            counts,
+            kind,
+            positive,
+            not_applicable,
+            column,
+        ) in self._plans[version]:
             if when_id is not None:  # routing, as answers.is_asked
                 given = get(when_id)
                 if given.__class__ is list:
@@ -138,6 +150,9 @@ class QuestionnaireSummary:
                     counts.dont_want_to_say += 1
                     continue
                 counts.options[answer] += 1
+                if answer in not_applicable:
+                    counts.not_applicable += 1
+                    continue
                 code = POSITIVE if answer in positive else IN_BASE
             elif kind is _TEXT:
                 counts.comments.append(answer)
@@ -151,6 +166,9 @@ class QuestionnaireSummary:
                     counts.dont_want_to_say += 1
                     continue
                 counts.options.update(real)
+                if not_applicable and not_applicable.issuperset(real):
+                    counts.not_applicable += 1
+                    continue
                 code = IN_BASE if positive.isdisjoint(real) else POSITIVE
             if code == POSITIVE:
                 counts.positive += 1

@@ -48,6 +48,7 @@ def finalise(inspection: Inspection, summaries: dict[str, QuestionnaireSummary])
                     asked=counts.asked,
                     missing=counts.missing,
                     dont_want_to_say=counts.dont_want_to_say,
+                    not_applicable=counts.not_applicable,
                     positive=counts.positive,
                     options=dict(counts.options),
                 )
@@ -109,6 +110,25 @@ def pooled(inspections: list[Inspection]) -> dict[tuple[str, str], Pooled]:
     )
     for row in rows:
         total = totals.setdefault((row.questionnaire_id, row.question_id), [0, 0])
-        total[0] += row.asked - row.missing - row.dont_want_to_say
+        total[0] += row.asked - row.missing - row.dont_want_to_say - (row.not_applicable or 0)
         total[1] += row.positive
     return {key: Pooled(base, positive) for key, (base, positive) in totals.items()}
+
+
+def by_inspection(inspections: list[Inspection]) -> dict[tuple[str, str], list[Pooled]]:
+    """``(questionnaire id, question id) -> [Pooled]``, one per inspection that asked it
+    (the comparator's establishments as units)."""
+    if not inspections:
+        return {}
+    found: dict[tuple[str, str], list[Pooled]] = {}
+    rows = db.session.scalars(
+        select(PublishedCount)
+        .where(PublishedCount.inspection_id.in_([i.id for i in inspections]))
+        .order_by(PublishedCount.inspection_id)
+    )
+    for row in rows:
+        base = row.asked - row.missing - row.dont_want_to_say - (row.not_applicable or 0)
+        found.setdefault((row.questionnaire_id, row.question_id), []).append(
+            Pooled(base, row.positive)
+        )
+    return found

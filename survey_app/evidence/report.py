@@ -17,10 +17,10 @@ from .. import responses
 from ..models import Inspection, SafeguardingReferral, db, now
 from ..questionnaire import DONT_WANT_TO_SAY
 from ..sealing import Unsealer
-from . import published, safeguarding
+from . import census, multiplicity, published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
 from .breakdown import NOT_STATED
-from .statistics import compare_proportions, proportion_interval
+from .statistics import compare_proportions, compare_with_establishments, proportion_interval
 from .suppression import suppress
 
 FORMAT = "survey-evidence/2"
@@ -52,6 +52,10 @@ class Method:
             "test": self.test,
             "threshold": self.threshold,
             "two_sided": True,
+            "multiple_comparisons": {
+                "method": multiplicity.METHOD,
+                "families": list(multiplicity.FAMILIES),
+            },
             "confidence_interval": {"method": "wilson", "level": CONFIDENCE},
             "disclosure_threshold": self.disclosure_threshold,
         }
@@ -84,7 +88,11 @@ def comment_namer(inspection_id: str):
 
 
 def compare(method: Method, base: int, positive: int, other_base: int, other_positive: int):
-    """One comparison entry: this result (a) against another (b)."""
+    """One comparison entry: this result (a) against another (b).
+
+    ``significant`` and ``mark`` are provisional until ``multiplicity.adjust`` judges the
+    entry with the rest of its family on the Holm-adjusted p-value.
+    """
     result = compare_proportions(
         positive, base, other_positive, other_base, test=method.test, threshold=method.threshold
     )
@@ -99,13 +107,50 @@ def compare(method: Method, base: int, positive: int, other_base: int, other_pos
         else round(100.0 * (positive / base - other_positive / other_base), 1),
         "test": result.test,
         "p_value": result.p_value,
+        "p_adjusted": result.p_value,
         "significant": result.significant,
         "mark": result.direction,
+        "_lean": result.lean,
     }
 
 
-def _interval(positive: int, base: int) -> dict | None:
-    interval = proportion_interval(positive, base, CONFIDENCE)
+def compare_establishments(method: Method, base: int, positive: int, units: list) -> dict:
+    """This result against the comparator's establishments, each counted once.
+
+    ``percent`` is the mean of their percentages and ``range`` the lowest and highest;
+    ``base`` and ``positive`` are their totals, for reference.
+    """
+    others = [(unit.positive, unit.base) for unit in units]
+    result = compare_with_establishments(positive, base, others, threshold=method.threshold)
+    percents = [100.0 * p / b for p, b in others if b]
+    mean = result.proportion_b
+    return {
+        "base": sum(b for _p, b in others),
+        "positive": sum(p for p, _b in others),
+        "percent": _round(None if mean is None else 100 * mean),
+        "difference": None
+        if mean is None or result.proportion_a is None
+        else round(100.0 * (result.proportion_a - mean), 1),
+        "test": result.test,
+        "p_value": result.p_value,
+        "p_adjusted": result.p_value,
+        "significant": result.significant,
+        "mark": result.direction,
+        "_lean": result.lean,
+        "establishments": len(percents),
+        "range": {"low": _round(min(percents)), "high": _round(max(percents))}
+        if percents
+        else None,
+    }
+
+
+def _interval(positive: int, base: int, population: int | None = None) -> dict | None:
+    """The Wilson interval in percent; finite-population corrected when ``population`` is
+    known (``census.wilson_fpc``)."""
+    if population is None:
+        interval = proportion_interval(positive, base, CONFIDENCE)
+    else:
+        interval = census.wilson_fpc(positive, base, population, CONFIDENCE)
     if interval is None:
         return None
     return {"low": _round(100 * interval[0]), "high": _round(100 * interval[1])}
@@ -118,7 +163,7 @@ class Builder:
         self.previous = published.previous(inspection)
         self.comparators = published.comparators(inspection)
         self.previous_counts = published.pooled([self.previous] if self.previous else [])
-        self.comparator_counts = published.pooled(self.comparators)
+        self.comparator_units = published.by_inspection(self.comparators)
         self.flagger = safeguarding.flagger(current_app.config.get("SAFEGUARDING_PHRASES_DIR"))
         self.referrals = {
             referral.comment_ref: referral
@@ -142,6 +187,7 @@ class Builder:
             "asked": counts.asked,
             "missing": counts.missing,
             "dont_want_to_say": counts.dont_want_to_say,
+            "not_applicable": counts.not_applicable,
             "base": counts.base,
         }
         if question.type == "text":
@@ -152,7 +198,11 @@ class Builder:
                 "id": option.id,
                 "text": option.text,
                 "count": counts.options[option.id],
-                "percent": _round(counts.percent(counts.options[option.id])),
+                # A not-applicable answer is outside the base: counted, no percentage.
+                "percent": None
+                if option.id in question.not_applicable
+                else _round(counts.percent(counts.options[option.id])),
+                "not_applicable": option.id in question.not_applicable,
             }
             for option in question.options
             if option.id != DONT_WANT_TO_SAY
@@ -162,23 +212,46 @@ class Builder:
                 "answers": sorted(question.positive),
                 "count": counts.positive,
                 "percent": _round(counts.percent(counts.positive)),
-                "interval": _interval(counts.positive, counts.base),
+                "interval": _interval(
+                    counts.positive, counts.base, self.population(summary, counts)
+                ),
             }
             key = (summary.questionnaire_id, question.id)
+            previous = self.previous_counts.get(key)
+            units = self.comparator_units.get(key)
             entry["comparisons"] = {
-                name: None
-                if key not in pool
+                "previous": None
+                if previous is None
                 else compare(
-                    self.method, counts.base, counts.positive, pool[key].base, pool[key].positive
-                )
-                for name, pool in (
-                    ("previous", self.previous_counts),
-                    ("comparator", self.comparator_counts),
-                )
+                    self.method, counts.base, counts.positive, previous.base, previous.positive
+                ),
+                "comparator": None
+                if not units
+                else compare_establishments(self.method, counts.base, counts.positive, units),
             }
             if not question.background:
                 entry["breakdowns"] = self.breakdowns(summary, counts)
         return entry
+
+    def held(self, summary: QuestionnaireSummary) -> int | None:
+        """Children held on the day, for the children's questionnaire; else ``None``."""
+        if summary.latest.audience != "children":
+            return None
+        return self.inspection.children_held
+
+    def population(self, summary: QuestionnaireSummary, counts: QuestionCounts) -> int | None:
+        return census.question_population(counts.base, summary.respondents, self.held(summary))
+
+    def census_entry(self, summary: QuestionnaireSummary) -> dict | None:
+        held = self.held(summary)
+        if held is None:
+            return None
+        rate = census.response_rate(summary.respondents, held)
+        return {
+            "children_held": held,
+            "response_rate": rate,
+            "finite_population_correction": rate is not None,
+        }
 
     def breakdowns(self, summary: QuestionnaireSummary, counts: QuestionCounts) -> list[dict]:
         """Each background question's groups, with small cells and their giveaways hidden."""
@@ -376,6 +449,7 @@ class Builder:
         questionnaires = []
         for summary in ordered:
             questions = [self.question_entry(summary, c) for c in summary.ordered()]
+            adjust_questionnaire(questions, self.method.threshold)
             questionnaires.append(
                 {
                     "id": summary.latest.id,
@@ -383,10 +457,16 @@ class Builder:
                     "audience": summary.latest.audience,
                     "title": summary.latest.title,
                     "respondents": summary.respondents,
+                    "census": self.census_entry(summary),
                     "questions": questions,
                     "change": self.area_summary(questions),
                 }
             )
+        perception_gaps = self.perception_gaps(summaries)
+        role_gaps = self.role_gaps(summaries)
+        threshold = self.method.threshold
+        multiplicity.adjust((gap["comparison"] for gap in perception_gaps), threshold)
+        multiplicity.adjust((gap["comparison"] for gap in role_gaps), threshold)
         comments = self.comments(ordered_dict(ordered))
         flagged = [
             {"questionnaire": block["questionnaire"], "question": block["question"], **item}
@@ -425,10 +505,33 @@ class Builder:
             "unopenable_responses": broken,
             "safeguarding_flags": flagged,
             "questionnaires": questionnaires,
-            "perception_gaps": self.perception_gaps(summaries),
-            "role_gaps": self.role_gaps(summaries),
+            "perception_gaps": perception_gaps,
+            "role_gaps": role_gaps,
             "comments": comments,
         }
+
+
+def adjust_questionnaire(questions: list[dict], threshold: float) -> None:
+    """Holm within each family of one questionnaire's entries (``multiplicity.FAMILIES``),
+    before marks are counted into verdicts."""
+    measured = [q for q in questions if q.get("comparisons")]
+    for name in ("previous", "comparator"):
+        multiplicity.adjust(
+            (q["comparisons"][name] for q in measured if not q["background"]), threshold
+        )
+        # Background questions with a positive outcome stay out of the verdict's family.
+        multiplicity.adjust(
+            (q["comparisons"][name] for q in measured if q["background"]), threshold
+        )
+    multiplicity.adjust(
+        (
+            group["comparison"]
+            for q in measured
+            for table in q.get("breakdowns", ())
+            for group in table["groups"]
+        ),
+        threshold,
+    )
 
 
 def hidden_groups(rows: list[tuple[str, int, int]], threshold: int) -> list[bool]:

@@ -9,14 +9,12 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from scipy.stats import binomtest, chi2_contingency, fisher_exact
+from scipy.stats import binomtest, chi2_contingency, fisher_exact, hypergeom
+from scipy.stats import t as student_t
 
-TestName = Literal["chi-square", "fisher"]
-TestChoice = Literal["auto", "chi-square", "fisher"]
+TestName = Literal["mid-p", "fisher", "chi-square", "establishments-t"]
+TESTS: tuple[TestName, ...] = ("mid-p", "fisher", "chi-square")
 Direction = Literal["better", "worse"]
-
-#: In ``test="auto"``, Fisher's exact test is used when any expected count is below this.
-MIN_EXPECTED_COUNT = 5.0
 
 
 def _check_counts(successes: int, n: int) -> None:
@@ -45,7 +43,10 @@ class Comparison:
 
     ``p_value`` is ``None`` when the test is undefined (an empty sample, or a
     table with a zero row or column total); ``direction`` is ``None`` unless
-    the difference is significant. A proportion is ``None`` for an empty sample.
+    the difference is significant. ``lean`` is the direction a would have if the
+    difference were significant (``None`` when the proportions are equal or undefined),
+    for marking after a multiple-comparison adjustment. A proportion is ``None`` for an
+    empty sample.
     """
 
     test: TestName
@@ -55,16 +56,25 @@ class Comparison:
     threshold: float
     proportion_a: float | None
     proportion_b: float | None
+    lean: Direction | None = None
 
 
-def _expected_counts(table: list[list[int]]) -> list[list[float]]:
-    """Expected cell counts under independence (all zero for an empty table)."""
-    row_totals = [sum(row) for row in table]
-    col_totals = [sum(col) for col in zip(*table, strict=True)]
-    grand_total = sum(row_totals)
-    if grand_total == 0:
-        return [[0.0 for _ in col_totals] for _ in row_totals]
-    return [[r * c / grand_total for c in col_totals] for r in row_totals]
+def fisher_mid_p(table: list[list[int]]) -> float:
+    """Two-sided mid-p of Fisher's exact test on a 2x2 table (Lancaster 1961).
+
+    Conditional on the margins, the top-left cell ``x`` is hypergeometric. Each tail's
+    mid-p counts half the probability of the observed table; the two-sided value is twice
+    the smaller tail, at most 1 (the doubling rule: Rothman, Greenland and Lash, *Modern
+    Epidemiology*; OpenEpi's "mid-P exact"). Unlike Fisher's own p it is not conservative:
+    its size is close to the nominal level, and it never jumps at an arbitrary switch.
+    """
+    (a, b), (c, d) = table
+    total, positives, first_row = a + b + c + d, a + c, a + b
+    distribution = hypergeom(total, positives, first_row)
+    half_observed = 0.5 * float(distribution.pmf(a))
+    lower = float(distribution.cdf(a - 1)) + half_observed
+    upper = float(distribution.sf(a)) + half_observed
+    return min(1.0, 2.0 * min(lower, upper))
 
 
 def compare_proportions(
@@ -73,22 +83,23 @@ def compare_proportions(
     pos_b: int,
     n_b: int,
     *,
-    test: TestChoice = "auto",
+    test: TestName = "mid-p",
     threshold: float = 0.01,
     higher_is_better: bool = True,
 ) -> Comparison:
     """Two-sided test of ``pos_a / n_a`` against ``pos_b / n_b``.
 
-    ``test="chi-square"`` is Pearson's chi-square without continuity
-    correction, ``test="fisher"`` is Fisher's exact test, and ``test="auto"``
-    uses chi-square unless an expected count is below 5, then Fisher. The
-    difference is significant when ``p < threshold``; ``direction`` then says
-    whether a is "better" or "worse" than b.
+    One rule throughout, whatever the counts: ``test="mid-p"`` (the default) is the
+    two-sided mid-p of Fisher's exact test (``fisher_mid_p``). ``test="fisher"`` is
+    Fisher's exact test and ``test="chi-square"`` Pearson's chi-square without
+    continuity correction, the test published survey tables such as CQC's use, kept for
+    reproducing them. The difference is significant when ``p < threshold``;
+    ``direction`` then says whether a is "better" or "worse" than b.
     """
     _check_counts(pos_a, n_a)
     _check_counts(pos_b, n_b)
-    if test not in ("auto", "chi-square", "fisher"):
-        raise ValueError(f"unknown test {test!r}")
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r} (use one of {', '.join(TESTS)})")
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be between 0 and 1 (got {threshold})")
 
@@ -96,12 +107,7 @@ def compare_proportions(
     proportion_a = pos_a / n_a if n_a else None
     proportion_b = pos_b / n_b if n_b else None
 
-    chosen: TestName
-    if test == "auto":
-        too_small = any(e < MIN_EXPECTED_COUNT for row in _expected_counts(table) for e in row)
-        chosen = "fisher" if too_small else "chi-square"
-    else:
-        chosen = test
+    chosen: TestName = test
 
     def untestable() -> Comparison:
         return Comparison(chosen, None, False, None, threshold, proportion_a, proportion_b)
@@ -113,7 +119,9 @@ def compare_proportions(
     if 0 in row_totals or 0 in col_totals:
         return untestable()
 
-    if chosen == "fisher":
+    if chosen == "mid-p":
+        p_value = fisher_mid_p(table)
+    elif chosen == "fisher":
         p_value = float(fisher_exact(table, alternative="two-sided").pvalue)
     else:
         p_value = float(chi2_contingency(table, correction=False).pvalue)
@@ -122,11 +130,69 @@ def compare_proportions(
     p_value = min(max(p_value, 0.0), 1.0)
 
     significant = p_value < threshold
-    direction: Direction | None = None
+    lean: Direction | None = None
     # Compare pos_a/n_a with pos_b/n_b exactly, in integers.
-    if significant and pos_a * n_b != pos_b * n_a:
+    if pos_a * n_b != pos_b * n_a:
         a_higher = pos_a * n_b > pos_b * n_a
-        direction = "better" if a_higher == higher_is_better else "worse"
+        lean = "better" if a_higher == higher_is_better else "worse"
+    direction = lean if significant else None
     return Comparison(
-        chosen, p_value, significant, direction, threshold, proportion_a, proportion_b
+        chosen, p_value, significant, direction, threshold, proportion_a, proportion_b, lean
+    )
+
+
+#: Fewer other establishments than this leave their spread unknown: the comparison is shown
+#: (mean and range) but not tested.
+MIN_ESTABLISHMENTS = 3
+
+
+def compare_with_establishments(
+    pos_a: int,
+    n_a: int,
+    others: list[tuple[int, int]],
+    *,
+    threshold: float = 0.01,
+    higher_is_better: bool = True,
+) -> Comparison:
+    """This establishment's proportion against the other establishments as units.
+
+    Each other establishment with a non-empty base counts once (``others`` are
+    ``(positive, base)``), whatever its size. With ``k`` of them, mean ``m`` and standard
+    deviation ``s`` of their proportions, this proportion ``p`` is compared with the
+    distribution they come from by the prediction-interval statistic
+    ``t = (p - m) / (s * sqrt(1 + 1/k))`` on ``k - 1`` degrees of freedom (two-sided). The
+    spread ``s`` holds both the variation between establishments and each one's sampling
+    variation, so the test allows for both. Untestable (``p_value`` ``None``) with fewer than
+    ``MIN_ESTABLISHMENTS``, an empty base, or no spread at all. ``proportion_b`` is ``m``.
+    """
+    _check_counts(pos_a, n_a)
+    for positive, base in others:
+        _check_counts(positive, base)
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be between 0 and 1 (got {threshold})")
+    proportions = [positive / base for positive, base in others if base]
+    k = len(proportions)
+    proportion_a = pos_a / n_a if n_a else None
+    mean = sum(proportions) / k if k else None
+    test: TestName = "establishments-t"
+    lean: Direction | None = None
+    if proportion_a is not None and mean is not None and proportion_a != mean:
+        lean = "better" if (proportion_a > mean) == higher_is_better else "worse"
+    if proportion_a is None or k < MIN_ESTABLISHMENTS:
+        return Comparison(test, None, False, None, threshold, proportion_a, mean, lean)
+    spread = math.sqrt(sum((q - mean) ** 2 for q in proportions) / (k - 1))
+    if spread == 0.0:
+        return Comparison(test, None, False, None, threshold, proportion_a, mean, lean)
+    statistic = (proportion_a - mean) / (spread * math.sqrt(1 + 1 / k))
+    p_value = min(1.0, float(2 * student_t.sf(abs(statistic), k - 1)))
+    significant = p_value < threshold
+    return Comparison(
+        test,
+        p_value,
+        significant,
+        lean if significant else None,
+        threshold,
+        proportion_a,
+        mean,
+        lean,
     )

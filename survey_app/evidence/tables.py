@@ -30,6 +30,7 @@ HEADER = (
     "compared_percent",
     "test",
     "p_value",
+    "p_adjusted",
     "mark",
     "suppressed",
 )
@@ -72,6 +73,7 @@ def rows(evidence: dict) -> list[list]:
             for name, value in (
                 ("missing", q["missing"]),
                 ("dont_want_to_say", q["dont_want_to_say"]),
+                ("not_applicable", q["not_applicable"]),
             ):
                 out.append(_row(**common, measure=name, count=value, base=q["base"]))
             positive = q.get("positive")
@@ -102,6 +104,7 @@ def rows(evidence: dict) -> list[list]:
                         percent=positive["percent"],
                         test=comparison["test"],
                         p_value=comparison["p_value"],
+                        p_adjusted=comparison["p_adjusted"],
                         mark=comparison["mark"],
                     )
                 )
@@ -120,6 +123,7 @@ def rows(evidence: dict) -> list[list]:
                             compared_percent=comparison.get("percent"),
                             test=comparison.get("test"),
                             p_value=comparison.get("p_value"),
+                            p_adjusted=comparison.get("p_adjusted"),
                             mark=comparison.get("mark"),
                             suppressed=group["suppressed"],
                         )
@@ -146,7 +150,8 @@ def comment_rows(evidence: dict) -> list[list]:
 def method_line(evidence: dict) -> str:
     method = evidence["method"]
     return (
-        f"Test: {method['test']} (two-sided), significance threshold p < {method['threshold']}; "
+        f"Test: {method['test']} (two-sided), significance threshold p < {method['threshold']} "
+        "after Holm's adjustment (p_adjusted); "
         f"disclosure threshold {method['disclosure_threshold']}"
     )
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from survey_app import inspections, responses
 from survey_app.demo import DEMO_EMAIL, DEMO_PASSPHRASE, DEMO_PASSWORD, load_demo
-from survey_app.evidence import report
+from survey_app.evidence import render, report, tables
 from survey_app.models import AuditEvent, Inspection, PublishedCount, SafeguardingReferral, db
-from tests.helpers import PASSPHRASE, post_form, sign_in
+from tests.helpers import PASSPHRASE, Factory, post_form, sign_in
 
 SCHEMA = json.loads(
     (
@@ -55,6 +55,19 @@ def fisher_two_sided(a: int, b: int, c: int, d: int) -> float:
     observed = p(a)
     low, high = max(0, row1 + col1 - n), min(row1, col1)
     return sum(p(x) for x in range(low, high + 1) if p(x) <= observed * (1 + 1e-7))
+
+
+def mid_p_two_sided(a: int, b: int, c: int, d: int) -> float:
+    """Fisher's mid-p, doubled from the smaller tail, written out independently."""
+    row1, col1, n = a + b, a + c, a + b + c + d
+
+    def p(x: int) -> float:
+        return math.comb(col1, x) * math.comb(n - col1, row1 - x) / math.comb(n, row1)
+
+    low, high = max(0, row1 + col1 - n), min(row1, col1)
+    below = sum(p(x) for x in range(low, a))
+    above = sum(p(x) for x in range(a + 1, high + 1))
+    return min(1.0, 2 * (min(below, above) + p(a) / 2))
 
 
 @pytest.fixture
@@ -96,20 +109,27 @@ def test_comparisons_use_finalised_counts_with_p_values_and_marks(app, client, s
     download = unlock(client, setting["current"], "/evidence.json", expect=200)
     evidence = json.loads(download.get_data(as_text=True))
     Draft202012Validator(SCHEMA).validate(evidence)
-    assert evidence["method"]["test"] == "auto" and evidence["method"]["threshold"] == 0.01
+    assert evidence["method"]["test"] == "mid-p" and evidence["method"]["threshold"] == 0.01
     assert evidence["compared_with"]["previous"]["inspection"] == setting["previous"]
     assert evidence["compared_with"]["comparator"]["inspections"] == [setting["comparator"]]
     children = evidence["questionnaires"][0]
     feel_safe = next(q for q in children["questions"] if q["id"] == "feel_safe")
     previous = feel_safe["comparisons"]["previous"]
-    # 9/10 against 2/10: expected counts of 4.5 are below 5, so Fisher's exact test.
-    assert (previous["base"], previous["positive"], previous["test"]) == (10, 2, "fisher")
-    assert previous["p_value"] == pytest.approx(fisher_two_sided(9, 1, 2, 8), rel=1e-9)
-    assert previous["p_value"] == pytest.approx(0.005477, abs=1e-6)
+    # 9/10 against 2/10: Fisher's mid-p, as for every comparison (Fisher's own p: 0.005477).
+    assert (previous["base"], previous["positive"], previous["test"]) == (10, 2, "mid-p")
+    assert previous["p_value"] == pytest.approx(mid_p_two_sided(9, 1, 2, 8), rel=1e-9)
+    assert previous["p_value"] == pytest.approx(0.002798, abs=1e-6)
+    assert fisher_two_sided(9, 1, 2, 8) == pytest.approx(0.005477, abs=1e-6)
     assert previous["significant"] and previous["mark"] == "better"
+    # The only testable comparison with the previous inspection: Holm leaves it as it is.
+    assert previous["p_adjusted"] == previous["p_value"]
+    assert evidence["method"]["multiple_comparisons"]["method"] == "holm"
     assert previous["difference"] == 70.0
     comparator = feel_safe["comparisons"]["comparator"]
-    assert comparator["p_value"] == pytest.approx(fisher_two_sided(9, 1, 5, 5), rel=1e-9)
+    # One other establishment: its spread is unknown, so the comparator is shown, not tested.
+    assert comparator["test"] == "establishments-t" and comparator["establishments"] == 1
+    assert comparator["percent"] == 50.0 and comparator["range"] == {"low": 50.0, "high": 50.0}
+    assert comparator["p_value"] is None
     assert not comparator["significant"] and comparator["mark"] is None
     change = children["change"]
     assert change["overall"]["better"] == 1 and change["overall"]["verdict"] == "improving"
@@ -233,3 +253,41 @@ def test_the_demo_evidence_is_valid_against_the_schema_and_renders(shipped_app, 
     post_form(client, "/inspector/sign-in", email=DEMO_EMAIL, password=DEMO_PASSWORD, expect=302)
     page = unlock(client, created["current"], "/evidence", passphrase=DEMO_PASSPHRASE, expect=200)
     assert page.status_code == 200  # the checked client validates the whole page
+
+
+def test_not_applicable_answers_are_shown_and_outside_every_base(shipped_app):
+    """20 "yes" of 34, 4 "I did not have any worries": 20/30 = 66.7%, here and when the
+    finalised counts are compared with later."""
+    factory = Factory(shipped_app)
+    centre = factory.establishment("Centre N")
+    previous = factory.inspection(establishment=centre)
+    worries = (
+        [{"arrival_worries_help": "yes"}] * 20
+        + [{"arrival_worries_help": "no"}] * 10
+        + [{"arrival_worries_help": "no_worries"}] * 4
+    )
+    seal(shipped_app, previous, "children", worries)
+    finalise(shipped_app, previous)
+    current = factory.inspection(establishment=centre)
+    seal(shipped_app, current, "children", worries)
+    with shipped_app.app_context():
+        stored = db.session.get(PublishedCount, (previous, "children-stc", "arrival_worries_help"))
+        assert (stored.not_applicable, stored.positive) == (4, 20)
+        inspection = db.session.get(Inspection, current)
+        evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+        html = render.to_html(evidence, inspection)
+    assert "Not applicable, so left out of the percentages: 4." in html
+    assert "Fisher's exact test, mid-p" in html and "Holm's method" in html
+    Draft202012Validator(SCHEMA).validate(evidence)
+    [children] = evidence["questionnaires"]
+    q = next(q for q in children["questions"] if q["id"] == "arrival_worries_help")
+    assert (q["asked"], q["not_applicable"], q["base"]) == (34, 4, 30)
+    assert q["positive"]["percent"] == 66.7
+    options = {o["id"]: o for o in q["options"]}
+    assert options["no_worries"]["count"] == 4 and options["no_worries"]["percent"] is None
+    assert options["no_worries"]["not_applicable"] and not options["yes"]["not_applicable"]
+    assert options["yes"]["percent"] + options["no"]["percent"] == pytest.approx(100.0)
+    previous_side = q["comparisons"]["previous"]
+    assert (previous_side["base"], previous_side["positive"]) == (30, 20)
+    rows = [r for r in tables.rows(evidence) if r[1] == "arrival_worries_help"]
+    assert ["not_applicable", 4] in [[r[4], r[8]] for r in rows]

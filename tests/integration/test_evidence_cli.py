@@ -32,7 +32,7 @@ def test_export_writes_every_format(app, answered, tmp_path, fmt):
         assert json.loads(output.read_text(encoding="utf-8"))["format"] == "survey-evidence/2"
     elif fmt == "csv":
         rows = list(csv.reader(output.open(encoding="utf-8")))
-        assert rows[0][0].startswith("# Test: auto (two-sided)")
+        assert rows[0][0].startswith("# Test: mid-p (two-sided)")
         positive = [r for r in rows if r[1:2] == ["feel_safe"] and r[4] == "positive"]
         assert positive[0][8:11] == ["3", "5", "60.0"]
     elif fmt == "xlsx":
@@ -67,3 +67,50 @@ def test_finalise_from_the_command_line(app, answered):
 
 def test_finalise_refuses_an_unknown_inspection(app):
     assert "no inspection with id" in refused(app, "inspections", "finalise", "0" * 32)
+
+
+def test_children_held_gives_the_response_rate_and_corrected_intervals(app, answered, tmp_path):
+    assert "at least 5 were held (got 4)" in refused(
+        app, "inspections", "children-held", answered, "4"
+    )
+    assert "cannot be negative" in refused(
+        app, "inspections", "children-held", answered, "--", "-2"
+    )
+    assert "whole number" in refused(app, "inspections", "children-held", answered, "many")
+    assert "or --clear" in refused(app, "inspections", "children-held", answered)
+    output = tmp_path / "evidence.json"
+
+    def export() -> dict:
+        run(app, "export", answered, "--output", str(output), env=passphrase_env())
+        return json.loads(output.read_text(encoding="utf-8"))
+
+    def feel_safe(evidence: dict) -> dict:
+        children = evidence["questionnaires"][0]
+        return next(q for q in children["questions"] if q["id"] == "feel_safe")
+
+    before = export()
+    assert before["questionnaires"][0]["census"] is None
+    plain = feel_safe(before)["positive"]["interval"]
+
+    result = run(app, "inspections", "children-held", answered, "8")
+    assert "8 children held" in result.output
+    held = export()
+    children, staff = held["questionnaires"]
+    assert children["census"] == {
+        "children_held": 8,
+        "response_rate": 62.5,
+        "finite_population_correction": True,
+    }
+    assert staff["census"] is None  # staff are not counted by the children held
+    page = tmp_path / "evidence.html"
+    run(app, "export", answered, "--format", "html", "--output", str(page), env=passphrase_env())
+    assert "Children held on the day: 8. Response rate: 62.5%." in page.read_text("utf-8")
+    corrected = feel_safe(held)["positive"]["interval"]
+    assert corrected["low"] > plain["low"] and corrected["high"] < plain["high"]
+
+    run(app, "inspections", "children-held", answered, "5")  # every child answered
+    census = export()
+    assert feel_safe(census)["positive"]["interval"] == {"low": 60.0, "high": 60.0}
+    run(app, "inspections", "children-held", answered, "--clear")
+    assert export()["questionnaires"][0]["census"] is None
+    assert [a[1] for a in audit_actions(app)].count("children-held") == 3

@@ -126,3 +126,49 @@ def test_comments_are_kept_apart_in_random_order():
 def test_responses_to_an_unknown_version_are_an_error_not_dropped():
     with pytest.raises(LookupError):
         summarise(LIBRARY.get, [Opened("tiny-children", 9, {})])
+
+
+# --- not-applicable answers -------------------------------------------------------------
+
+SHIPPED = Library.from_directory(Path(__file__).resolve().parents[2] / "questionnaires")
+
+
+def _shipped(*answers):
+    return [Opened("children-stc", 1, a) for a in answers]
+
+
+def test_not_applicable_answers_are_counted_and_kept_out_of_the_base():
+    # The issue's example: 20 positive of 34 answers, 4 of them "I did not have any
+    # worries", is 20/30 = 66.7%, not 20/34 = 58.8%.
+    answers = (
+        [{"arrival_worries_help": "yes"}] * 20
+        + [{"arrival_worries_help": "no"}] * 10
+        + [{"arrival_worries_help": "no_worries"}] * 4
+    )
+    summary = summarise(SHIPPED.get, _shipped(*answers))["children-stc"]
+    counts = summary.questions["arrival_worries_help"]
+    assert (counts.asked, counts.not_applicable, counts.base, counts.positive) == (34, 4, 30, 20)
+    assert counts.options["no_worries"] == 4  # still counted and shown
+    assert round(counts.percent(counts.positive), 1) == 66.7
+
+
+def test_not_applicable_answers_are_outside_every_breakdown_base():
+    answers = [
+        {"fights_stopped": "yes", "age_band": "age_15_to_16"},
+        {"fights_stopped": "not_seen", "age_band": "age_15_to_16"},
+        {"fights_stopped": "not_seen", "age_band": "age_15_to_16"},
+        {"fights_stopped": "no", "age_band": "age_15_to_16"},
+    ]
+    summary = summarise(SHIPPED.get, _shipped(*answers))["children-stc"]
+    table = {g: (b, p) for g, b, p in summary.groups.table("age_band", "fights_stopped")}
+    assert table["age_15_to_16"] == (2, 1)
+
+
+def test_the_shipped_questionnaire_marks_its_not_applicable_answers():
+    children = SHIPPED.get("children-stc", 1)
+    marked = {q.id: q.not_applicable for q in children.questions if q.not_applicable}
+    assert marked == {
+        "arrival_worries_help": {"no_worries"},
+        "fights_stopped": {"not_seen"},
+        "family_visits": {"no_visits_wanted"},
+    }

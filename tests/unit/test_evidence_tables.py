@@ -33,7 +33,7 @@ def test_neutralise(value, expected):
 
 def evidence_with(text: str, comment: str) -> dict:
     return {
-        "method": {"test": "auto", "threshold": 0.01, "disclosure_threshold": 5},
+        "method": {"test": "mid-p", "threshold": 0.01, "disclosure_threshold": 5},
         "questionnaires": [
             {
                 "id": "tiny-children",
@@ -46,6 +46,7 @@ def evidence_with(text: str, comment: str) -> dict:
                         "base": 3,
                         "missing": 0,
                         "dont_want_to_say": 1,
+                        "not_applicable": 0,
                         "options": [
                             {"id": "yes", "text": "@yes", "count": 2, "percent": 66.7},
                             {"id": "no", "text": "No", "count": 1, "percent": 33.3},
@@ -64,6 +65,7 @@ def evidence_with(text: str, comment: str) -> dict:
                                 "difference": 56.7,
                                 "test": "fisher",
                                 "p_value": 0.07,
+                                "p_adjusted": 0.14,
                                 "significant": False,
                                 "mark": None,
                             },
@@ -108,7 +110,7 @@ DANGEROUS = "=cmd|' /C calc'!A0"
 def test_csv_cells_are_neutralised_and_figures_kept():
     text = to_csv(evidence_with(DANGEROUS, "+tab"))
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][0].startswith("# Test: auto (two-sided), significance threshold p < 0.01")
+    assert rows[0][0].startswith("# Test: mid-p (two-sided), significance threshold p < 0.01")
     assert tuple(rows[1]) == HEADER
     cells = [cell for row in rows[2:] for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

@@ -3,8 +3,8 @@
 Reference values come from a published source (Newcombe 1998) or are worked
 out here without scipy: Wilson limits from the closed-form score formula with
 the standard library's NormalDist, chi-square from sum((O - E)^2 / E) and the
-df = 1 relation p = erfc(sqrt(chi2 / 2)), and Fisher's exact p by summing
-hypergeometric probabilities in exact fractions.
+df = 1 relation p = erfc(sqrt(chi2 / 2)), and Fisher's exact p and its mid-p by
+summing hypergeometric probabilities in exact fractions.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from survey_app.evidence.statistics import (
     Comparison,
     compare_proportions,
+    compare_with_establishments,
     proportion_interval,
 )
 
@@ -61,6 +62,22 @@ def fisher_by_hand(table: list[list[int]]) -> Fraction:
     observed = prob(a)
     support = range(max(0, col1 - row2), min(row1, col1) + 1)
     return sum((prob(x) for x in support if prob(x) <= observed), Fraction(0))
+
+
+def mid_p_by_hand(table: list[list[int]]) -> Fraction:
+    """Two-sided mid-p: twice the smaller tail, each tail counting half the observed table."""
+    (a, b), (c, d) = table
+    row1, row2, col1 = a + b, c + d, a + c
+    denominator = math.comb(row1 + row2, col1)
+
+    def prob(x: int) -> Fraction:
+        return Fraction(math.comb(row1, x) * math.comb(row2, col1 - x), denominator)
+
+    support = range(max(0, col1 - row2), min(row1, col1) + 1)
+    below = sum((prob(x) for x in support if x < a), Fraction(0))
+    above = sum((prob(x) for x in support if x > a), Fraction(0))
+    half = prob(a) / 2
+    return min(Fraction(1), 2 * min(below + half, above + half))
 
 
 # --- proportion_interval -------------------------------------------------------
@@ -173,39 +190,51 @@ def test_fisher_matches_hand_enumeration(table):
     assert result.p_value == pytest.approx(float(fisher_by_hand(table)), rel=1e-9)
 
 
-# --- compare_proportions: automatic choice -------------------------------------
+# --- compare_proportions: one rule, Fisher's mid-p ----------------------------
 
 
-def test_auto_uses_fisher_when_an_expected_count_is_below_five():
-    # [[1, 49], [6, 44]]: column 1 total 7, so E[0][0] = 50 * 7 / 100 = 3.5 < 5.
-    result = compare_proportions(1, 50, 6, 50)
-    assert result.test == "fisher"
-    assert result.p_value == pytest.approx(float(fisher_by_hand([[1, 49], [6, 44]])), rel=1e-9)
+def test_the_default_test_is_fishers_mid_p():
+    # Lady tasting tea again: P(x) = 1, 16, 36, 16, 1 (/ 70). Upper tail mid-p at x = 3:
+    # P(4) + P(3) / 2 = (1 + 8) / 70; two-sided: 18/70 = 9/35 = 0.2571 (Fisher: 17/35).
+    assert mid_p_by_hand([[3, 1], [1, 3]]) == Fraction(9, 35)
+    result = compare_proportions(3, 4, 1, 4)
+    assert result.test == "mid-p"
+    assert result.p_value == pytest.approx(9 / 35, rel=1e-9)
 
 
-def test_auto_uses_fisher_for_tiny_separated_samples():
-    # [[8, 0], [0, 8]]: E = 4 everywhere. Only x = 0 and x = 8 are as extreme,
-    # each with probability 1 / C(16, 8) = 1 / 12870, so p = 2 / 12870 = 0.000155.
-    result = compare_proportions(8, 8, 0, 8)
-    assert result.test == "fisher"
-    assert result.p_value == pytest.approx(2 / 12870, rel=1e-9)
-    assert result.significant
-    assert result.direction == "better"
+@pytest.mark.parametrize(
+    "table",
+    [
+        [[1, 49], [6, 44]],  # an expected count below 5: once Fisher, still mid-p
+        [[8, 0], [0, 8]],
+        [[2, 8], [8, 2]],  # every expected count exactly 5: once chi-square, still mid-p
+        [[30, 70], [50, 50]],
+        [[0, 12], [5, 3]],
+        [[9, 1], [2, 8]],
+    ],
+)
+def test_mid_p_matches_hand_enumeration_at_every_sample_size(table):
+    (a, b), (c, d) = table
+    result = compare_proportions(a, a + b, c, c + d)
+    assert result.test == "mid-p"
+    assert result.p_value == pytest.approx(float(mid_p_by_hand(table)), rel=1e-9)
 
 
-def test_auto_uses_chi_square_when_smallest_expected_count_is_exactly_five():
-    # [[2, 8], [8, 2]]: all margins 10, N = 20, so E = 5 everywhere (not below 5).
-    # chi2 = 4 * 3^2 / 5 = 7.2; p = erfc(sqrt(3.6)) = 0.007290.
-    result = compare_proportions(2, 10, 8, 10)
-    assert result.test == "chi-square"
-    assert result.p_value == pytest.approx(math.erfc(math.sqrt(3.6)), rel=1e-9)
-    assert result.p_value == pytest.approx(0.007290, abs=5e-7)
+def test_mid_p_does_not_jump_where_the_old_rule_switched_tests():
+    # 30 children, 15 of 30 positive before; now k of 30. The old rule switched from
+    # chi-square to Fisher as k crossed the expected-count-of-5 line, and p jumped. The
+    # mid-p is one test: its p falls steadily as the difference grows.
+    values = [compare_proportions(k, 30, 15, 30).p_value for k in range(15, 31)]
+    assert all(later < earlier for earlier, later in zip(values, values[1:], strict=False))
 
 
-def test_auto_uses_chi_square_for_large_samples():
-    result = compare_proportions(30, 100, 50, 100)
-    assert result.test == "chi-square"
-    assert result.p_value == pytest.approx(chi_square_by_hand([[30, 70], [50, 50]])[1])
+def test_mid_p_is_below_fishers_p_and_never_above_one():
+    for table in ([[3, 1], [1, 3]], [[5, 5], [5, 5]], [[1, 0], [0, 1]]):
+        (a, b), (c, d) = table
+        mid = compare_proportions(a, a + b, c, c + d).p_value
+        fisher = compare_proportions(a, a + b, c, c + d, test="fisher").p_value
+        assert mid <= fisher and mid <= 1.0
+    assert compare_proportions(5, 10, 5, 10).p_value == pytest.approx(1.0)
 
 
 # --- compare_proportions: significance and direction ---------------------------
@@ -217,7 +246,9 @@ def test_auto_uses_chi_square_for_large_samples():
 )
 def test_direction_when_a_is_lower(higher_is_better, expected):
     # a = 30%, b = 50%, p = 0.003892 < 0.01.
-    result = compare_proportions(30, 100, 50, 100, higher_is_better=higher_is_better)
+    result = compare_proportions(
+        30, 100, 50, 100, test="chi-square", higher_is_better=higher_is_better
+    )
     assert result.significant
     assert result.direction == expected
 
@@ -228,7 +259,9 @@ def test_direction_when_a_is_lower(higher_is_better, expected):
 )
 def test_direction_when_a_is_higher(higher_is_better, expected):
     # a = 50%, b = 30%: the same table with rows swapped, same p.
-    result = compare_proportions(50, 100, 30, 100, higher_is_better=higher_is_better)
+    result = compare_proportions(
+        50, 100, 30, 100, test="chi-square", higher_is_better=higher_is_better
+    )
     assert result.significant
     assert result.direction == expected
 
@@ -236,7 +269,9 @@ def test_direction_when_a_is_higher(higher_is_better, expected):
 @pytest.mark.parametrize("higher_is_better", [True, False])
 def test_no_direction_when_not_significant(higher_is_better):
     # a = 30%, b = 35%: chi2 = 6.25 * (2/32.5 + 2/67.5) = 0.5698, p = 0.4503.
-    result = compare_proportions(30, 100, 35, 100, higher_is_better=higher_is_better)
+    result = compare_proportions(
+        30, 100, 35, 100, test="chi-square", higher_is_better=higher_is_better
+    )
     assert result.p_value == pytest.approx(chi_square_by_hand([[30, 70], [35, 65]])[1])
     assert result.p_value == pytest.approx(0.4503, abs=5e-5)
     assert not result.significant
@@ -252,23 +287,24 @@ def test_equal_proportions_are_not_significant():
 
 def test_threshold_boundary_is_strict():
     # p = erfc(sqrt(3.6)) = 0.0072904 for [[2, 8], [8, 2]] (worked above).
-    p = compare_proportions(2, 10, 8, 10).p_value
+    chi = {"test": "chi-square"}
+    p = compare_proportions(2, 10, 8, 10, **chi).p_value
     assert p is not None
 
-    at = compare_proportions(2, 10, 8, 10, threshold=p)
+    at = compare_proportions(2, 10, 8, 10, threshold=p, **chi)
     assert not at.significant and at.direction is None  # p < threshold is required
-    above = compare_proportions(2, 10, 8, 10, threshold=math.nextafter(p, 1.0))
+    above = compare_proportions(2, 10, 8, 10, threshold=math.nextafter(p, 1.0), **chi)
     assert above.significant and above.direction == "worse"
 
-    assert compare_proportions(2, 10, 8, 10, threshold=0.0073).significant
-    assert not compare_proportions(2, 10, 8, 10, threshold=0.0072).significant
-    assert compare_proportions(2, 10, 8, 10, threshold=0.05).threshold == 0.05
+    assert compare_proportions(2, 10, 8, 10, threshold=0.0073, **chi).significant
+    assert not compare_proportions(2, 10, 8, 10, threshold=0.0072, **chi).significant
+    assert compare_proportions(2, 10, 8, 10, threshold=0.05, **chi).threshold == 0.05
 
 
 def test_default_threshold_is_one_percent():
     # [[12, 88], [25, 75]]: column totals 37, 163, so E = 18.5, 81.5 in each row.
     # chi2 = 6.5^2 * (2/18.5 + 2/81.5) = 5.6044, p = 0.01792: below 0.05, not below 0.01.
-    result = compare_proportions(12, 100, 25, 100)
+    result = compare_proportions(12, 100, 25, 100, test="chi-square")
     assert result.threshold == 0.01
     assert result.p_value == pytest.approx(0.01792, abs=5e-6)
     assert not result.significant
@@ -288,7 +324,7 @@ def test_default_threshold_is_one_percent():
         (10, 10, 20, 20, 1.0, 1.0),  # all positive: zero column total
     ],
 )
-@pytest.mark.parametrize("test", ["auto", "chi-square", "fisher"])
+@pytest.mark.parametrize("test", ["mid-p", "chi-square", "fisher"])
 def test_untestable_tables(pos_a, n_a, pos_b, n_b, prop_a, prop_b, test):
     result = compare_proportions(pos_a, n_a, pos_b, n_b, test=test)
     assert result.p_value is None
@@ -296,7 +332,7 @@ def test_untestable_tables(pos_a, n_a, pos_b, n_b, prop_a, prop_b, test):
     assert result.direction is None
     assert result.proportion_a == prop_a
     assert result.proportion_b == prop_b
-    assert result.test == ("fisher" if test == "auto" else test)
+    assert result.test == test
 
 
 @pytest.mark.parametrize(
@@ -309,6 +345,7 @@ def test_untestable_tables(pos_a, n_a, pos_b, n_b, prop_a, prop_b, test):
         ((1, 10, 3, -10), {}),
         ((1, 10, 11, 10), {}),
         ((1, 10, 3, 10), {"test": "t-test"}),
+        ((1, 10, 3, 10), {"test": "auto"}),  # the old switch is gone
         ((1, 10, 3, 10), {"threshold": 0.0}),
         ((1, 10, 3, 10), {"threshold": 1.0}),
         ((1, 10, 3, 10), {"threshold": -0.05}),
@@ -341,7 +378,7 @@ def samples(draw):
 @settings(max_examples=300, database=None, deadline=None)
 @given(
     sample=samples(),
-    test=st.sampled_from(["auto", "chi-square", "fisher"]),
+    test=st.sampled_from(["mid-p", "chi-square", "fisher"]),
     higher_is_better=st.booleans(),
 )
 def test_compare_never_raises_or_returns_nan(sample, test, higher_is_better):
@@ -349,7 +386,7 @@ def test_compare_never_raises_or_returns_nan(sample, test, higher_is_better):
     result = compare_proportions(
         pos_a, n_a, pos_b, n_b, test=test, higher_is_better=higher_is_better
     )
-    assert result.test in ("chi-square", "fisher")
+    assert result.test == test
     if result.p_value is None:
         assert not result.significant
     else:
@@ -366,3 +403,56 @@ def test_compare_never_raises_or_returns_nan(sample, test, higher_is_better):
         assert swapped.p_value == pytest.approx(result.p_value, rel=1e-9)
     flip = {"better": "worse", "worse": "better", None: None}
     assert swapped.direction == flip[result.direction]
+
+
+# --- compare_with_establishments: the comparator as units --------------------------------
+
+
+def test_establishments_count_once_whatever_their_size():
+    # 60% here. Others: 40% of 1000, 70% of 10, 80% of 10, 75% of 20. Pooled they are
+    # 436/1040 = 41.9%, dominated by the large one; as units their mean is 66.25%.
+    result = compare_with_establishments(6, 10, [(400, 1000), (7, 10), (8, 10), (15, 20)])
+    assert result.test == "establishments-t"
+    assert result.proportion_b == pytest.approx(0.6625)
+    # s = sd(0.4, 0.7, 0.8, 0.75) = 0.17970; t = (0.6 - 0.6625) / (s * sqrt(1 + 1/4))
+    # = -0.31109 on 3 df; two-sided p = 0.77609 (from the t distribution's closed form).
+    q = [0.4, 0.7, 0.8, 0.75]
+    s = math.sqrt(sum((x - 0.6625) ** 2 for x in q) / 3)
+    t = (0.6 - 0.6625) / (s * math.sqrt(1.25))
+    # Student's t with 3 df: F(t) = 1/2 + (1/pi)(theta + sin(theta)cos(theta)), theta = atan(t/sqrt3)
+    theta = math.atan(abs(t) / math.sqrt(3))
+    p = 2 * (0.5 - (theta + math.sin(theta) * math.cos(theta)) / math.pi)
+    assert result.p_value == pytest.approx(p, rel=1e-9)
+    assert not result.significant and result.lean == "worse"
+
+
+def test_an_establishment_far_outside_the_others_is_marked():
+    others = [(50, 100), (52, 100), (48, 100), (51, 100), (49, 100)]
+    result = compare_with_establishments(95, 100, others, threshold=0.01)
+    assert result.p_value < 0.01 and result.direction == "better"
+    low = compare_with_establishments(5, 100, others, higher_is_better=False)
+    assert low.direction == "better"
+
+
+def test_between_establishment_spread_makes_the_test_less_sure_than_pooling():
+    # Others vary widely (30% to 70%): 80% here is within what establishments do.
+    others = [(30, 100), (70, 100), (45, 100), (60, 100)]
+    units = compare_with_establishments(80, 100, others)
+    pooled = compare_proportions(80, 100, 205, 400)
+    assert pooled.p_value < 0.01 < units.p_value
+
+
+@pytest.mark.parametrize(
+    "others",
+    [[], [(5, 10)], [(5, 10), (6, 10)], [(5, 10), (5, 10), (5, 10)], [(5, 10), (0, 0), (6, 10)]],
+)
+def test_too_few_establishments_or_no_spread_is_not_tested(others):
+    result = compare_with_establishments(9, 10, others)
+    assert result.p_value is None and not result.significant and result.direction is None
+
+
+def test_establishments_reject_bad_counts():
+    with pytest.raises(ValueError):
+        compare_with_establishments(11, 10, [(1, 2)] * 3)
+    with pytest.raises(ValueError):
+        compare_with_establishments(1, 10, [(3, 2)] * 3)
