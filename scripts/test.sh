@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh "[test]"
 ruff check .
 ruff format --check .
+mypy  # the types of survey_app/ ([tool.mypy] in pyproject.toml)
 exec pytest -n auto "$@"

@@ -37,6 +37,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from typing import Any
 
 from flask import current_app, session
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -191,9 +192,13 @@ def spend_ballot(ballot: dict) -> bool:
     double tap) reaches the database server's error log.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        insert: Any = postgresql_insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = sqlite_insert
     statement = (
         insert(SpentBallot.__table__)
         .values(ballot_hash=_keyed_hash("ballot", ballot["nonce"]))
@@ -201,7 +206,7 @@ def spend_ballot(ballot: dict) -> bool:
         # SQLAlchemy keeps an INSERT's row count only when asked to.
         .execution_options(preserve_rowcount=True)
     )
-    return db.session.execute(statement).rowcount == 1
+    return rows_changed(statement) == 1
 
 
 def ballot_already_spent(ballot: dict) -> bool:
@@ -237,10 +242,8 @@ def accept_kiosk_invitation(token: str) -> Kiosk | None:
     if invitation is None:
         return None
     inspection_id, expires_at = invitation.inspection_id, invitation.expires_at
-    result = db.session.execute(
-        delete(KioskInvitation).where(KioskInvitation.token_hash == token_hash)
-    )
-    if result.rowcount != 1:  # another tablet has just used it
+    used = rows_changed(delete(KioskInvitation).where(KioskInvitation.token_hash == token_hash))
+    if used != 1:  # another tablet has just used it
         db.session.rollback()
         return None
     inspection = db.session.get(Inspection, inspection_id)

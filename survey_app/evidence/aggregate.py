@@ -64,16 +64,16 @@ class QuestionnaireSummary:
         self.questionnaire_id = questionnaire_id
         self.versions: dict[int, Questionnaire] = {}
         self._plans: dict[int, list[tuple]] = {}
-        self.latest: Questionnaire | None = None
+        self._latest: Questionnaire | None = None
         self.respondents = 0
         self.questions: dict[str, QuestionCounts] = {}
         self.groups = GroupTotals()
 
     def add_version(self, definition: Questionnaire) -> None:
         self.versions[definition.version] = definition
-        newest = self.latest is None or definition.version > self.latest.version
+        newest = self._latest is None or definition.version > self._latest.version
         if newest:
-            self.latest = definition
+            self._latest = definition
         for question in definition.questions:
             counts = self.questions.setdefault(question.id, QuestionCounts(question))
             if newest:
@@ -102,6 +102,13 @@ class QuestionnaireSummary:
                 )
             )
         return plan
+
+    @property
+    def latest(self) -> Questionnaire:
+        """The newest version any response used (a summary exists once one is added)."""
+        if self._latest is None:
+            raise LookupError(f"no responses to {self.questionnaire_id} yet")
+        return self._latest
 
     def ordered(self) -> list[QuestionCounts]:
         """Questions in the newest version's order, then any only older versions asked."""

@@ -82,7 +82,7 @@ class GroupTotals:
             answer = answers.get(background)
             if isinstance(answer, list):
                 answer = answer[0] if len(answer) == 1 else None
-            self._groups[at + offset] = groups.get(answer, 0)
+            self._groups[at + offset] = groups.get(answer, 0) if answer is not None else 0
         return self.row
 
     def end_row(self) -> None:

@@ -31,7 +31,9 @@ class BadCensus(ValueError):
     """The number held cannot be right; the message is the one-line reason."""
 
 
-def children_responses(inspection: Inspection, audience_of: Callable[[str, int], str]) -> int:
+def children_responses(
+    inspection: Inspection, audience_of: Callable[[str, int], str | None]
+) -> int:
     """How many stored responses of ``inspection`` are to a children's questionnaire
     (counted from the clear questionnaire id of each sealed row: nothing is unsealed)."""
     rows = db.session.execute(
@@ -61,7 +63,7 @@ def check_held(held: int | None, responded: int) -> None:
 
 
 def set_children_held(
-    inspection: Inspection, held: int | None, audience_of: Callable[[str, int], str]
+    inspection: Inspection, held: int | None, audience_of: Callable[[str, int], str | None]
 ) -> None:
     """Record (or, with ``None``, clear) the children held on the day. The caller commits."""
     check_held(held, children_responses(inspection, audience_of))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,7 +21,12 @@ from ..sealing import Unsealer
 from . import census, multiplicity, published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
 from .breakdown import NOT_STATED
-from .statistics import compare_proportions, compare_with_establishments, proportion_interval
+from .statistics import (
+    TestName,
+    compare_proportions,
+    compare_with_establishments,
+    proportion_interval,
+)
 from .suppression import suppress
 
 FORMAT = "survey-evidence/2"
@@ -34,7 +40,7 @@ NOT_STATED_TEXT = "Not stated"
 
 @dataclass(frozen=True)
 class Method:
-    test: str
+    test: TestName
     threshold: float
     disclosure_threshold: int
 
@@ -292,8 +298,8 @@ class Builder:
     # --- areas ----------------------------------------------------------------------------
     @staticmethod
     def area_summary(questions: list[dict]) -> dict:
-        areas: dict[str, dict] = {}
-        overall = {"area": None, "compared": 0, "better": 0, "worse": 0}
+        areas: dict[str, dict[str, Any]] = {}
+        overall: dict[str, Any] = {"area": None, "compared": 0, "better": 0, "worse": 0}
         for entry in questions:
             comparison = (entry.get("comparisons") or {}).get("previous")
             if entry["background"] or comparison is None:

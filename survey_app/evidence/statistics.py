@@ -178,7 +178,7 @@ def compare_with_establishments(
     lean: Direction | None = None
     if proportion_a is not None and mean is not None and proportion_a != mean:
         lean = "better" if (proportion_a > mean) == higher_is_better else "worse"
-    if proportion_a is None or k < MIN_ESTABLISHMENTS:
+    if proportion_a is None or mean is None or k < MIN_ESTABLISHMENTS:
         return Comparison(test, None, False, None, threshold, proportion_a, mean, lean)
     spread = math.sqrt(sum((q - mean) ** 2 for q in proportions) / (k - 1))
     if spread == 0.0:
