@@ -227,6 +227,14 @@ def settings(instance_path: str) -> dict:
         # The inspection page warns when more codes than this were refused in an hour.
         "UNUSUAL_REFUSED_CODES_PER_HOUR": _int("SURVEY_UNUSUAL_REFUSED_CODES_PER_HOUR", 100),
         "SIGN_IN_LIMIT": os.environ.get("SURVEY_SIGN_IN_LIMIT", "10 per minute"),
+        # Wrong passwords and passphrases, per account and per inspection: a wait that grows
+        # (a minute, then up to an hour), never a lock that outlasts its window.
+        "ACCOUNT_GUESS_LIMIT": os.environ.get(
+            "SURVEY_ACCOUNT_GUESS_LIMIT", "5 per minute;20 per hour"
+        ),
+        "INSPECTION_GUESS_LIMIT": os.environ.get(
+            "SURVEY_INSPECTION_GUESS_LIMIT", "10 per minute;40 per hour"
+        ),
         # An inspector's session ends this long after signing in, or after this long unused;
         # erasing, key changes and tablet links or staff codes need the password again once
         # it was last typed longer ago than RECENT_PASSWORD_MINUTES.

@@ -36,6 +36,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from .. import inspections
+from ..extensions import limiter
 from ..models import Inspection, db
 from . import blueprint
 
@@ -154,3 +155,57 @@ def end_stale_sessions():
         return redirect(url_for("inspect.sign_in"))
     session[SEEN_AT] = moment
     return None
+
+
+def _wrong_secret(response) -> bool:
+    """Only a refused password or passphrase (403) counts against the guessing limits."""
+    return response.status_code == 403
+
+
+def _account_key() -> str:
+    return "guess-account:" + str(getattr(current_user, "id", None) or request.remote_addr)
+
+
+def _inspection_key() -> str:
+    return "guess-inspection:" + str((request.view_args or {}).get("inspection_id", ""))
+
+
+def _sign_in_account_key() -> str:
+    return "guess-account-email:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def guarded(view: View) -> View:
+    """Limit wrong secrets on a route that checks a passphrase or password, per account and
+    per inspection (besides any per-address limit), counting only refusals: each costs one
+    or two 64 MiB Argon2id derivations, so this also bounds the memory an attacker can use."""
+    per_account = limiter.limit(
+        _setting("ACCOUNT_GUESS_LIMIT"),
+        key_func=_account_key,
+        deduct_when=_wrong_secret,
+        methods=["POST"],
+    )
+    per_inspection = limiter.limit(
+        _setting("INSPECTION_GUESS_LIMIT"),
+        key_func=_inspection_key,
+        deduct_when=_wrong_secret,
+        methods=["POST"],
+    )
+    limited = per_inspection(per_account(view))
+    limited.guarded = True  # type: ignore[attr-defined]
+    return limited
+
+
+def sign_in_guarded(view: View) -> View:
+    """Wrong passwords for one account, from any number of addresses, wait too."""
+    limited = limiter.limit(
+        _setting("ACCOUNT_GUESS_LIMIT"),
+        key_func=_sign_in_account_key,
+        deduct_when=lambda response: response.status_code == 400,
+        methods=["POST"],
+    )(view)
+    limited.guarded = True  # type: ignore[attr-defined]
+    return limited

@@ -17,7 +17,7 @@ from .. import inspections, sealing
 from ..evidence import render, report, tables
 from ..models import Inspection, SafeguardingReferral, audit, db
 from . import blueprint
-from .authorise import team, team_lead
+from .authorise import guarded, team, team_lead
 from .forms import ActionForm, PassphraseForm
 from .views import _overview
 
@@ -58,6 +58,7 @@ def _unlocked_evidence(inspection, what: str):
 
 @blueprint.post("/inspections/<inspection_id>/evidence")
 @team
+@guarded
 def evidence(inspection: Inspection):
     built, refused = _unlocked_evidence(inspection, "evidence page")
     if refused is not None:
@@ -98,6 +99,7 @@ def _download(inspection, fmt: str) -> Response:
 
 @blueprint.post("/inspections/<inspection_id>/evidence.<fmt>")
 @team
+@guarded
 def evidence_download(inspection: Inspection, fmt: str):
     if fmt not in FORMATS:
         abort(404)
@@ -106,6 +108,7 @@ def evidence_download(inspection: Inspection, fmt: str):
 
 @blueprint.post("/inspections/<inspection_id>/finalise")
 @team_lead
+@guarded
 def finalise(inspection: Inspection):
     if inspection.status != "closed":
         abort(400)

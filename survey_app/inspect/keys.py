@@ -14,7 +14,7 @@ from .. import inspections, keys, retention, sealing
 from ..extensions import limiter
 from ..models import Inspection, Inspector, audit, db
 from . import blueprint
-from .authorise import recent_password, team
+from .authorise import guarded, recent_password, team
 from .forms import ActionForm
 from .key_forms import ChangePassphraseForm, EraseForm, GrantForm, RecoverForm, RecoveryKeyForm
 
@@ -67,6 +67,7 @@ def keys_page(inspection: Inspection):
 @team
 @recent_password
 @limiter.limit(_limit)
+@guarded
 def change_passphrase(inspection: Inspection):
     form = ChangePassphraseForm()
     if not form.validate_on_submit():
@@ -87,6 +88,7 @@ def change_passphrase(inspection: Inspection):
 @team
 @recent_password
 @limiter.limit(_limit)
+@guarded
 def grant_access(inspection: Inspection):
     form = _grant_form(inspection, GrantForm())
     if not form.validate_on_submit():
@@ -128,6 +130,7 @@ def revoke_access(inspection: Inspection, inspector_id: str):
 @team
 @recent_password
 @limiter.limit(_limit)
+@guarded
 def new_recovery_key(inspection: Inspection):
     form = RecoveryKeyForm()
     if not form.validate_on_submit():
@@ -148,6 +151,7 @@ def new_recovery_key(inspection: Inspection):
 @blueprint.route("/inspections/<inspection_id>/recover", methods=["GET", "POST"])
 @team
 @limiter.limit(_limit, methods=["POST"])
+@guarded
 def recover(inspection: Inspection):
     form = RecoverForm()
     wrong = False

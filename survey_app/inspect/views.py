@@ -21,7 +21,15 @@ from .. import access, accounts, code_sheets, inspections, keys, responses
 from ..extensions import limiter, login_manager
 from ..models import Establishment, Inspection, Inspector, Kiosk, audit, db
 from . import authorise, blueprint
-from .authorise import admin, creator, public, recent_password, signed_in, team
+from .authorise import (
+    admin,
+    creator,
+    public,
+    recent_password,
+    sign_in_guarded,
+    signed_in,
+    team,
+)
 from .forms import (
     ActionForm,
     ConfirmPasswordForm,
@@ -57,6 +65,7 @@ def _sign_in_limit() -> str:
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 @public
 @limiter.limit(_sign_in_limit, methods=["POST"])
+@sign_in_guarded
 def sign_in():
     form = SignInForm()
     failed = False

@@ -84,3 +84,22 @@ def test_routes_that_erase_change_keys_or_let_people_in_ask_for_the_password(rul
     for endpoint in PASSWORD_AGAIN:
         view = app.view_functions[endpoint]
         assert getattr(view, "password_again", False), f"{endpoint} must be @recent_password"
+
+
+# Routes that check a password or passphrase limit wrong ones per account and per inspection.
+GUARDED = {
+    "inspect.sign_in",
+    "inspect.evidence",
+    "inspect.evidence_download",
+    "inspect.finalise",
+    "inspect.change_passphrase",
+    "inspect.grant_access",
+    "inspect.new_recovery_key",
+    "inspect.recover",
+}
+
+
+def test_routes_that_check_a_secret_limit_wrong_guesses(rules):
+    app, _every = rules
+    for endpoint in GUARDED:
+        assert getattr(app.view_functions[endpoint], "guarded", False), f"{endpoint}: @guarded"
