@@ -105,6 +105,9 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
             # Finalised, as a real earlier inspection would be, so the current one has
             # something to compare with.
             report.finalise(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
+            # ... a month after it opened, long before the current one opened.
+            inspection.closed_on = inspection.opened_on + dt.timedelta(days=7)
+            inspection.finalised_on = inspection.opened_on + dt.timedelta(days=30)
         created[label] = inspection.id
     db.session.commit()
     return created

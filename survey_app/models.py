@@ -131,6 +131,12 @@ class Inspection(Model):
     # How many children the establishment held on the day, if the inspector entered it:
     # the evidence then gives the response rate and finite-population intervals.
     children_held: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The previous inspection to compare with, when the team chose one (previous_chosen;
+    # None then means "none"); otherwise the latest eligible (``published.previous``).
+    previous_id: Mapped[str | None] = mapped_column(
+        ForeignKey("inspection.id", name="fk_inspection_previous_id"), nullable=True
+    )
+    previous_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     establishment: Mapped[Establishment] = relationship(back_populates="inspections")
     inspectors: Mapped[list[Inspector]] = relationship(

@@ -67,30 +67,50 @@ class Pooled:
     positive: int
 
 
-def previous(inspection: Inspection) -> Inspection | None:
-    """The latest earlier finalised inspection of the same establishment."""
-    return db.session.scalars(
-        select(Inspection)
-        .where(
-            Inspection.establishment_id == inspection.establishment_id,
-            Inspection.id != inspection.id,
-            Inspection.status == "finalised",
-            Inspection.opened_on <= inspection.opened_on,
+def _finalised_before(inspection: Inspection):
+    """Only evidence finalised before this inspection opened can be its baseline: nobody
+    can make an inspection (finalised the same day, say) the baseline of one already open."""
+    return (
+        Inspection.id != inspection.id,
+        Inspection.status == "finalised",
+        Inspection.finalised_on < inspection.opened_on,
+    )
+
+
+def eligible_previous(inspection: Inspection) -> list[Inspection]:
+    """Earlier inspections of the same establishment that could be the previous one, latest
+    first."""
+    return list(
+        db.session.scalars(
+            select(Inspection)
+            .where(
+                Inspection.establishment_id == inspection.establishment_id,
+                *_finalised_before(inspection),
+            )
+            .order_by(Inspection.opened_on.desc(), Inspection.finalised_on.desc())
         )
-        .order_by(Inspection.opened_on.desc(), Inspection.finalised_on.desc())
-        .limit(1)
-    ).first()
+    )
+
+
+def previous(inspection: Inspection) -> Inspection | None:
+    """The team's choice, if they made one (and it is still eligible), or else the latest
+    inspection of the same establishment finalised before this one opened."""
+    eligible = eligible_previous(inspection)
+    if inspection.previous_chosen:
+        return next((e for e in eligible if e.id == inspection.previous_id), None)
+    return eligible[0] if eligible else None
 
 
 def comparators(inspection: Inspection) -> list[Inspection]:
-    """The latest finalised inspection of every other establishment of the same type."""
+    """The latest inspection of every other establishment of the same type finalised before
+    this one opened."""
     candidates = db.session.scalars(
         select(Inspection)
         .join(Inspection.establishment)
         .where(
             Establishment.type == inspection.establishment.type,
             Inspection.establishment_id != inspection.establishment_id,
-            Inspection.status == "finalised",
+            *_finalised_before(inspection),
         )
         .order_by(Inspection.opened_on.desc(), Inspection.finalised_on.desc())
     )

@@ -500,12 +500,12 @@ class Builder:
                 "previous": None
                 if self.previous is None
                 else {
-                    "inspection": self.previous.id,
-                    "opened_on": self.previous.opened_on.isoformat(),
+                    **_dated(self.previous),
+                    "chosen_by_team": inspection.previous_chosen,
                 },
                 "comparator": {
                     "establishment_type": inspection.establishment.type,
-                    "inspections": [c.id for c in self.comparators],
+                    "inspections": [_dated(c) for c in self.comparators],
                 },
             },
             "unopenable_responses": broken,
@@ -515,6 +515,16 @@ class Builder:
             "role_gaps": role_gaps,
             "comments": comments,
         }
+
+
+def _dated(inspection: Inspection) -> dict:
+    """An inspection compared with, named with its dates."""
+    return {
+        "inspection": inspection.id,
+        "establishment": inspection.establishment.name,
+        "opened_on": inspection.opened_on.isoformat(),
+        "finalised_on": inspection.finalised_on.isoformat() if inspection.finalised_on else None,
+    }
 
 
 def adjust_questionnaire(questions: list[dict], threshold: float) -> None:

@@ -84,6 +84,12 @@ class PassphraseForm(FlaskForm):
 MOST_CODES_AT_ONCE = 1000
 
 
+class BaselineForm(FlaskForm):
+    """Which earlier inspection this one is compared with: the choices are set per request."""
+
+    previous = SelectField(_l("Compare with"), validators=[InputRequired()])
+
+
 class StaffCodesForm(FlaskForm):
     count = IntegerField(
         _l("How many codes"),

@@ -18,6 +18,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from .. import access, accounts, code_sheets, inspections, keys, responses
+from ..evidence import published
 from ..extensions import limiter, login_manager
 from ..models import Establishment, Inspection, Inspector, Kiosk, audit, db
 from . import authorise, blueprint
@@ -32,6 +33,7 @@ from .authorise import (
 )
 from .forms import (
     ActionForm,
+    BaselineForm,
     ConfirmPasswordForm,
     EstablishmentForm,
     PassphraseForm,
@@ -207,10 +209,60 @@ def _overview(inspection: Inspection, status: int = 200, **extra):
         "action_form": ActionForm(),
         "codes_form": StaffCodesForm(),
         "unlock_form": PassphraseForm(),
+        "baseline_form": _baseline_form(inspection),
         "staff_url": staff_url(inspection),
     }
     context.update(extra)
     return render_template("inspect/inspection.html", **context), status
+
+
+AUTOMATIC, NO_PREVIOUS = "automatic", "none"
+
+
+def _baseline_form(inspection: Inspection, form: BaselineForm | None = None) -> BaselineForm:
+    form = form or BaselineForm()
+    eligible = published.eligible_previous(inspection)
+    latest = (
+        _("the latest (opened %(date)s)", date=eligible[0].opened_on.isoformat())
+        if eligible
+        else _("the latest, when there is one")
+    )
+    form.previous.choices = [
+        (AUTOMATIC, latest),
+        *[
+            (
+                e.id,
+                _(
+                    "opened %(opened)s, finalised %(finalised)s",
+                    opened=e.opened_on.isoformat(),
+                    finalised=e.finalised_on.isoformat() if e.finalised_on else "?",
+                ),
+            )
+            for e in eligible
+        ],
+        (NO_PREVIOUS, _("none: do not compare with an earlier inspection")),
+    ]
+    if form.previous.data is None:
+        form.previous.data = (
+            AUTOMATIC if not inspection.previous_chosen else inspection.previous_id or NO_PREVIOUS
+        )
+    return form
+
+
+@blueprint.post("/inspections/<inspection_id>/baseline")
+@team
+def baseline(inspection: Inspection):
+    """The team chooses the previous inspection, among those finalised before this opened."""
+    form = _baseline_form(inspection, BaselineForm())
+    if not form.validate_on_submit():
+        return _overview(inspection, 400, baseline_form=form)
+    choice = form.previous.data
+    inspection.previous_chosen = choice != AUTOMATIC
+    inspection.previous_id = None if choice in (AUTOMATIC, NO_PREVIOUS) else choice
+    audit(current_user.email, "baseline-choose", inspection.id, choice)
+    db.session.commit()
+    flash(_("The evidence will compare with the inspection you chose."))
+    return redirect(url_for("inspect.inspection", inspection_id=inspection.id))
 
 
 def staff_url(inspection: Inspection) -> str:

@@ -4,6 +4,7 @@ safeguarding referrals, and the JSON format against its schema."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -42,6 +43,9 @@ def finalise(app, inspection_id: str) -> None:
         if inspection.is_open:
             inspections.close_inspection(inspection)
         report.finalise(inspection, inspections.unlock(inspection, PASSPHRASE))
+        # Finalised long ago, as a real baseline is (only evidence finalised before an
+        # inspection opened can be its baseline).
+        inspection.finalised_on = dt.date.today() - dt.timedelta(days=200)
         db.session.commit()
 
 
@@ -111,7 +115,9 @@ def test_comparisons_use_finalised_counts_with_p_values_and_marks(app, client, s
     Draft202012Validator(SCHEMA).validate(evidence)
     assert evidence["method"]["test"] == "mid-p" and evidence["method"]["threshold"] == 0.01
     assert evidence["compared_with"]["previous"]["inspection"] == setting["previous"]
-    assert evidence["compared_with"]["comparator"]["inspections"] == [setting["comparator"]]
+    compared = evidence["compared_with"]["comparator"]["inspections"]
+    assert [c["inspection"] for c in compared] == [setting["comparator"]]
+    assert compared[0]["establishment"] == "Centre B" and compared[0]["finalised_on"]
     children = evidence["questionnaires"][0]
     feel_safe = next(q for q in children["questions"] if q["id"] == "feel_safe")
     previous = feel_safe["comparisons"]["previous"]
