@@ -241,6 +241,9 @@ def settings(instance_path: str) -> dict:
         "SESSION_HOURS": _int("SURVEY_SESSION_HOURS", 8),
         "IDLE_MINUTES": _int("SURVEY_IDLE_MINUTES", 60),
         "RECENT_PASSWORD_MINUTES": _int("SURVEY_RECENT_PASSWORD_MINUTES", 10),
+        # Administrators must set up two-step sign-in (a code from an authenticator app)
+        # before anything else; on by default in production.
+        "REQUIRE_ADMIN_TWO_FACTOR": _flag("SURVEY_REQUIRE_ADMIN_TWO_FACTOR", is_production()),
         "MINIMUM_PASSPHRASE_LENGTH": _int("SURVEY_MINIMUM_PASSPHRASE_LENGTH", 12),
         # Days after an inspection's evidence is finalised before `purge` deletes its raw
         # sealed responses (the aggregate evidence is kept).

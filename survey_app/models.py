@@ -16,6 +16,7 @@ from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CursorResult,
     Date,
@@ -72,6 +73,10 @@ class Inspector(UserMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Part of every session's user id: raising it (on sign-out) ends every session at once.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Two-step sign-in (survey_app.two_factor): the sealed TOTP secret, and the last time
+    #: step a code was accepted for (so no code works twice).
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     inspections: Mapped[list[Inspection]] = relationship(
         secondary="inspection_inspector", back_populates="inspectors"

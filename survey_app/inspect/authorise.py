@@ -33,14 +33,17 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import inspections
+from .. import inspections, two_factor
 from ..extensions import limiter
-from ..models import Inspection, db
+from ..models import Inspection, Inspector, audit, db
 from . import blueprint
 
 SIGNED_IN_AT, SEEN_AT, PASSWORD_AT = "signed_in_at", "seen_at", "password_at"
+AWAITING_CODE, CODE_MINUTES = "awaiting_code", 5
+#: Where an administrator who must set up two-step sign-in may still go.
+SETTING_UP = {"inspect.two_factor", "inspect.confirm_password", "inspect.sign_out"}
 
 View = Callable[..., Any]
 
@@ -105,16 +108,39 @@ def recent_password(view: View) -> View:
         if password_is_recent():
             return view(*args, **kwargs)
         flash(_("Type your password again to do that."))
-        return redirect(url_for("inspect.confirm_password", next=page_to_return_to()))
+        back = request.path if request.method == "GET" else page_to_return_to()
+        return redirect(url_for("inspect.confirm_password", next=back))
 
     checked.password_again = True  # type: ignore[attr-defined]
     return checked
 
 
-def start_session() -> None:
-    """Called on signing in: the clocks that end the session start now."""
+def complete_sign_in(inspector: Inspector) -> None:
+    """Sign in (the password, and the code if they use one, were right): the clocks that end
+    the session start now. Commits."""
+    session.clear()
+    login_user(inspector)
     moment = time.time()
     session[SIGNED_IN_AT] = session[SEEN_AT] = session[PASSWORD_AT] = moment
+    audit(inspector.email, "sign-in")
+    db.session.commit()
+
+
+def await_code(inspector: Inspector) -> None:
+    """The password was right; the code from their app is still to come (for a few minutes).
+    The session holds the account and the session version, not a sign-in."""
+    session[AWAITING_CODE] = {"account": inspector.get_id(), "since": time.time()}
+
+
+def account_awaiting_code() -> Inspector | None:
+    pending = session.get(AWAITING_CODE) or {}
+    if time.time() - pending.get("since", 0) > CODE_MINUTES * 60:
+        return None
+    inspector_id, _dot, version = str(pending.get("account", "")).partition(".")
+    inspector = db.session.get(Inspector, inspector_id)
+    if inspector is None or not inspector.active or str(inspector.session_version) != version:
+        return None
+    return inspector
 
 
 def password_typed() -> None:
@@ -154,6 +180,13 @@ def end_stale_sessions():
         flash(_("You were signed out to keep the answers safe. Please sign in again."))
         return redirect(url_for("inspect.sign_in"))
     session[SEEN_AT] = moment
+    if (
+        two_factor.required_for(current_user)
+        and current_user.totp_secret is None
+        and request.endpoint not in SETTING_UP
+    ):
+        flash(_("Administrators must set up two-step sign-in first."))
+        return redirect(url_for("inspect.two_factor"))
     return None
 
 
@@ -172,6 +205,11 @@ def _inspection_key() -> str:
 
 def _sign_in_account_key() -> str:
     return "guess-account-email:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _awaiting_account_key() -> str:
+    pending = session.get(AWAITING_CODE) or {}
+    return "guess-code:" + str(pending.get("account", request.remote_addr)).partition(".")[0]
 
 
 def _setting(name: str) -> Callable[[], str]:
@@ -195,6 +233,18 @@ def guarded(view: View) -> View:
         methods=["POST"],
     )
     limited = per_inspection(per_account(view))
+    limited.guarded = True  # type: ignore[attr-defined]
+    return limited
+
+
+def code_guarded(view: View) -> View:
+    """Wrong sign-in codes for one account wait, like wrong passwords."""
+    limited = limiter.limit(
+        _setting("ACCOUNT_GUESS_LIMIT"),
+        key_func=_awaiting_account_key,
+        deduct_when=_wrong_secret,
+        methods=["POST"],
+    )(view)
     limited.guarded = True  # type: ignore[attr-defined]
     return limited
 

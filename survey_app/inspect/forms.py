@@ -31,6 +31,14 @@ class SignInForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1000)])
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"),
+        description=_l("6 digits. A new one appears every 30 seconds."),
+        validators=[InputRequired(), Length(max=20)],
+    )
+
+
 class ConfirmPasswordForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1000)])
 

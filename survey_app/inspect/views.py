@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from .. import access, accounts, code_sheets, inspections, keys, responses
@@ -75,12 +75,13 @@ def sign_in():
         inspector = accounts.authenticate(form.email.data, form.password.data)
         if inspector is not None:
             session.clear()
-            login_user(inspector)
-            authorise.start_session()
-            audit(inspector.email, "sign-in")
             if done := keys.personal_key_after_sign_in(inspector, form.password.data):
                 audit(inspector.email, done)
-            db.session.commit()
+            if inspector.totp_secret is not None:  # the second step: a code from their app
+                authorise.await_code(inspector)
+                db.session.commit()
+                return redirect(url_for("inspect.sign_in_code"))
+            authorise.complete_sign_in(inspector)
             return redirect(url_for("inspect.dashboard"))
         failed = True
         # The address typed is recorded only when it names an account: a password typed

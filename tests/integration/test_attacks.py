@@ -423,6 +423,8 @@ WRONG_PASSPHRASES = [
 
 
 def test_wrong_passphrases_are_refused_clearly_audited_and_change_nothing(app, client, factory):
+    app.config["ACCOUNT_GUESS_LIMIT"] = "100 per minute"  # this test is about each refusal
+    app.config["INSPECTION_GUESS_LIMIT"] = "100 per minute"
     email = factory.inspector()
     inspection_id = factory.inspection([email])
     sign_in(client, email)

@@ -61,8 +61,14 @@ def test_a_session_and_a_rate_limit_are_the_same_on_every_server(two_servers, fa
 
     guesser = browser_for(two_servers)
     _, _, page = guesser.get("/inspector/sign-in")
-    wrong = {"csrf_token": csrf_token(page), "email": email, "password": "wrong password!!"}
-    statuses = [guesser.post("/inspector/sign-in", wrong)[0] for _ in range(15)]
+    token = csrf_token(page)
+    statuses = [  # a different account each time: this is the per-address limit
+        guesser.post(
+            "/inspector/sign-in",
+            {"csrf_token": token, "email": f"nobody{n}@example.org", "password": "wrong!!"},
+        )[0]
+        for n in range(15)
+    ]
     # One limit of 10 sign-ins a minute from this address (the proxy's), not 10 a server: the
     # inspector's sign-in above was the first of the ten.
     assert statuses == [400] * 9 + [429] * 6

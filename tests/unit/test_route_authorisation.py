@@ -13,7 +13,7 @@ from survey_app import create_app
 
 # What each route may declare. Routes about one inspection must check its team; only
 # sign-in is reachable signed out.
-PUBLIC = {"inspect.sign_in"}
+PUBLIC = {"inspect.sign_in", "inspect.sign_in_code"}
 ADMIN = {"inspect.establishments"}
 CREATOR = {"inspect.new_inspection"}
 LEAD = {"inspect.finalise", "inspect.record_referral"}
@@ -89,6 +89,7 @@ def test_routes_that_erase_change_keys_or_let_people_in_ask_for_the_password(rul
 # Routes that check a password or passphrase limit wrong ones per account and per inspection.
 GUARDED = {
     "inspect.sign_in",
+    "inspect.sign_in_code",
     "inspect.evidence",
     "inspect.evidence_download",
     "inspect.finalise",
