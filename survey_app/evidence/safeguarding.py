@@ -90,12 +90,16 @@ def normalise(text: str) -> str:
     return " ".join(fold(text).split())
 
 
-def words(text: str, split_apostrophes: bool = False) -> list[str]:
+def words(
+    text: str, split_apostrophes: bool = False, ignore: frozenset[str] = frozenset()
+) -> list[str]:
     """The words of ``text`` after ``fold``; punctuation and hyphens separate words, and an
-    apostrophe joins ("don't" is "dont") unless ``split_apostrophes`` (Welsh "dw i'n")."""
+    apostrophe joins ("don't" is "dont") unless ``split_apostrophes`` (Welsh "dw i'n");
+    words in ``ignore`` are left out."""
     folded = fold(text)
     folded = folded.replace("'", " " if split_apostrophes else "")
-    return _WORD.findall(folded)
+    found = _WORD.findall(folded)
+    return [word for word in found if word not in ignore] if ignore else found
 
 
 # --- languages -----------------------------------------------------------------------------
@@ -186,6 +190,9 @@ class Language:
     stemmer: str | None = None  # a PyStemmer algorithm
     split_apostrophes: bool = False
     fuzzy_length: int = FUZZY_LENGTH
+    # little words left out before matching, in comments and phrases alike (Welsh "yn", "fy"
+    # and "'r" come between almost any two words)
+    ignore: frozenset[str] = frozenset()
     _stem: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
@@ -216,7 +223,12 @@ class Language:
 
 LANGUAGES = {
     "en": Language("en", "english"),
-    "cy": Language("cy", None, split_apostrophes=True),
+    "cy": Language(
+        "cy",
+        None,
+        split_apostrophes=True,
+        ignore=frozenset({"yn", "n", "y", "yr", "r", "fy", "m", "ei", "eu", "wedi", "di"}),
+    ),
     "pl": Language("pl", "polish"),
     "ro": Language("ro", "romanian"),
     "ar": Language("ar", "arabic", fuzzy_length=6),  # short roots: one edit is another word
@@ -290,11 +302,15 @@ class Matcher:
             for raw in phrases.get(category, ()):
                 slots = []
                 for part in raw.split():
+                    if fold(part) in lang.ignore:
+                        continue
                     keys: set[str] = set()
                     for alternative in part.split("/"):
                         exact = alternative.startswith("=")
                         alternative = alternative.lstrip("=")
-                        pieces = words(alternative.rstrip("*"), lang.split_apostrophes)
+                        pieces = words(alternative.rstrip("*"), lang.split_apostrophes, lang.ignore)
+                        if not pieces:
+                            continue
                         for piece in pieces[:-1]:  # "self-harm" in one part: "self" is a slot
                             slots.append(frozenset(lang.stems(piece)))
                         if exact:
@@ -304,7 +320,8 @@ class Matcher:
                             prefixes.add(pieces[-1])
                         else:
                             keys |= lang.stems(pieces[-1])
-                    slots.append(frozenset(keys))
+                    if keys:
+                        slots.append(frozenset(keys))
                 phrase = Phrase(category, raw, tuple(slots))
                 number = len(self.phrases)
                 self.phrases.append(phrase)
@@ -365,7 +382,7 @@ class Matcher:
         """The phrases ``text`` contains, one per category (none in ``skip``)."""
         skip = set(skip)
         matched = []
-        said = words(text, self.lang.split_apostrophes)
+        said = words(text, self.lang.split_apostrophes, self.lang.ignore)
         hits: dict[int, dict[int, list[int]]] = {}  # phrase -> slot -> positions
         for position, word in enumerate(said):
             for key in self.keys(word):
