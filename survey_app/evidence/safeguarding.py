@@ -344,8 +344,8 @@ class Matcher:
             return known
         lang = self.lang
         keys = lang.stems(word)
-        keys.add("=" + word)
         surface = lang.variants(word)
+        keys.update("=" + form for form in surface)
         for form in surface:
             if form.startswith(self.prefixes):
                 keys.update(p + "*" for p in self.prefixes if form.startswith(p))
