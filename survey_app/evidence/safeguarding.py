@@ -359,7 +359,7 @@ class Matcher:
                     )
                     keys.update(match[0] for match in matches)
             for prefix in self.fuzzy_prefixes:
-                if prefix + "*" in keys:
+                if prefix + "*" in keys or prefix[0] != word[0]:  # typos keep the first letter
                     continue
                 near = 2 if len(prefix) >= FUZZY_LENGTH_TWO else 1
                 for cut in range(len(prefix) - near, len(prefix) + near + 1):
