@@ -159,9 +159,14 @@ def test_welsh_little_words_do_not_separate_a_phrase(tmp_path):
 
 
 def test_arabic_attached_prefixes_and_letter_forms(tmp_path):
-    flagger = lists(tmp_path, "ar.txt", "[self_harm]\nانتحار\n[wish_to_talk]\nأحتاج مساعدة\n")
+    flagger = lists(
+        tmp_path, "ar.txt", "[self_harm]\nانتحار\n[harm]\nسكين\n[wish_to_talk]\nأحتاج مساعدة\n"
+    )
     assert flagger.flags("افكر بالانتحار") == ["self_harm"]  # ب + ال
-    assert flagger.flags("وللانتحار") == ["self_harm"]  # و + لل
+    # prefixes the Snowball stemmer leaves on: ف + ال, و + ال, و + ب + ال
+    assert flagger.flags("فالانتحار") == ["self_harm"]
+    assert flagger.flags("والسكين") == ["harm"]
+    assert flagger.flags("هددني وبالسكين") == ["harm"]
     assert flagger.flags("احتاج مساعده") == ["wish_to_talk"]  # no hamza, taa marbuta as haa
     assert flagger.flags("أحْتَاجُ المساعدة") == ["wish_to_talk"]  # harakat, ال
 
