@@ -435,8 +435,8 @@ class Flagger:
             combined = by_language.setdefault(path.stem, {})
             for category, phrases in parse(path.read_text(encoding="utf-8"), path.name).items():
                 combined.setdefault(category, []).extend(phrases)
-        for code, phrases in by_language.items():
-            flagger.matchers.append(Matcher(language(code), phrases))
+        for code, by_category in by_language.items():
+            flagger.matchers.append(Matcher(language(code), by_category))
         return flagger
 
     def explain(self, text: str) -> list[tuple[str, str, str]]:
