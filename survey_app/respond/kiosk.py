@@ -15,6 +15,7 @@ from flask import (
 )
 
 from .. import access
+from ..answers import check
 from ..models import Inspection, db
 from . import blueprint
 from .common import (
@@ -111,6 +112,31 @@ def kiosk_questionnaire():
     language = session.get("language", "en")
     _wipe()
     return redirect(url_for("respond.kiosk_thanks", lang=language))
+
+
+@blueprint.post("/kiosk/talk")
+def kiosk_talk():
+    """ "This child would like to talk to you", shown on the tablet for the inspector.
+
+    Without JavaScript this is a round trip: the answers come back in the form posted,
+    are put back into the same page under the signal, and are never stored, sealed or
+    logged; nothing records that anyone asked. With JavaScript the tablet shows the
+    signal itself and sends nothing (static/kiosk.js).
+    """
+    inspection = _enrolled_inspection()
+    ballot = access.current_ballot(inspection.id, AUDIENCE)
+    if ballot is None:
+        return render_template("kiosk/talk.html")  # asked before starting: the signal alone
+    questionnaire = questionnaire_for(inspection, AUDIENCE)
+    answers = check(questionnaire, request.form).answers
+    return render_template(
+        "kiosk/questionnaire.html",
+        inspection=inspection,
+        questionnaire=questionnaire,
+        answers=answers,
+        errors={},
+        talk_signal=True,
+    )
 
 
 @blueprint.get("/kiosk/thanks")

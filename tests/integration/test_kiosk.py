@@ -1,5 +1,6 @@
 """The children's kiosk through the Flask test client."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,61 @@ def test_pages_are_compressed_for_browsers_that_ask(app):
     page = raw.get("/kiosk/enrol/any-token", headers={"Accept-Encoding": "gzip"})
     assert page.headers.get("Content-Encoding") == "gzip"
     assert "no-store" in page.headers["Cache-Control"]
+
+
+def rows_everywhere(app) -> dict:
+    from sqlalchemy import func
+
+    with app.app_context():
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def test_only_disclosing_answers_are_marked_and_the_offer_is_in_the_page(kiosk):
+    start_kiosk(kiosk)
+    html = kiosk.get("/kiosk/questionnaire", expect=200).get_data(as_text=True)
+    marked = re.findall(r'id="answer-([a-z_]+-[a-z_]+)"[^>]*data-discloses', html, re.S)
+    assert marked == ["hurt_how-hit", "hurt_how-threatened"]
+    assert "harm" not in html  # option ids only: no category reaches the tablet
+    assert html.count("Do you want to talk to an inspector now?") == 2  # no-JS and JS offers
+    assert 'formaction="/kiosk/talk"' in html and 'id="talk-signal"' in html
+
+
+def test_asking_to_talk_without_javascript_keeps_the_answers_in_the_page_and_stores_nothing(
+    app, kiosk, caplog
+):
+    start_kiosk(kiosk)
+    page = kiosk.get("/kiosk/questionnaire", expect=200).get_data(as_text=True)
+    before = rows_everywhere(app)
+    caplog.set_level("DEBUG")
+    form = {
+        "csrf_token": csrf_token(page),
+        "hurt_by_child": "yes",
+        "hurt_how": ["hit", "other"],
+        "anything_else": MARKER,
+    }
+    signal = kiosk.post("/kiosk/talk", data=form, expect=200)
+    html = signal.get_data(as_text=True)
+    assert "This child would like to talk to you" in html
+    assert html.index('id="talk-signal"') < html.index('id="answers-form"')
+    assert re.search(r'id="talk-signal"[^>]*hidden', html) is None
+    for field in ("answer-hurt_by_child-yes", "answer-hurt_how-hit", "answer-hurt_how-other"):
+        assert re.search(rf'id="{field}"[^>]*checked', html, re.S), field
+    assert not re.search(r'id="answer-hurt_how-threatened"[^>]*checked', html, re.S)
+    assert f">{MARKER}</textarea>" in html
+    assert signal.headers["Cache-Control"] == "no-store"
+    assert rows_everywhere(app) == before  # no row anywhere: not even an audit event
+    assert not [r for r in caplog.records if MARKER in r.getMessage() or "talk" in r.getMessage()]
+    # The child carries on and sends: the ballot still works, once.
+    kiosk.post("/kiosk/questionnaire", data=form, expect=302)
+    assert len(stored(app)) == 1
+
+
+def test_asking_to_talk_before_starting_shows_the_signal_alone(kiosk):
+    page = kiosk.get("/kiosk", expect=200).get_data(as_text=True)
+    html = kiosk.post("/kiosk/talk", data={"csrf_token": csrf_token(page)}, expect=200).get_data(
+        as_text=True
+    )
+    assert "This child would like to talk to you" in html and 'href="/kiosk"' in html
