@@ -56,8 +56,9 @@
     if (!signal) return;
     afterSignal = then || null;
     lastFocus = document.activeElement;
-    var help = document.querySelector("details.talk");
-    if (help) help.open = false;
+    Array.prototype.forEach.call(document.querySelectorAll(".kiosk-actions details"), function (help) {
+      help.open = false;
+    });
     signal.hidden = false;
     signal.focus();
     restartIdle(); // stops the idle timer while the signal is up

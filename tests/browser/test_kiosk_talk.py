@@ -123,8 +123,9 @@ def test_with_javascript_the_child_can_stop_from_the_signal(page, live_server, k
     next_step(page)
     page.locator("[data-talk-yes]").click()
     page.locator("#talk-signal").get_by_role("button", name="Stop and clear my answers").click()
-    expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk") + "$"))
-    expect(page.locator("input:checked:not([name=language])")).to_have_count(0)
+    expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/cleared")))
+    expect(page.locator("main .help-list")).to_be_visible()
+    expect(page.locator("input:checked")).to_have_count(0)
     assert sealed(app) == 0
 
 
@@ -184,3 +185,28 @@ def test_without_javascript_one_round_trip_keeps_the_answers_and_stores_nothing(
     page.locator("form.questionnaire #send button[type=submit]").click()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/thanks")))
     assert sealed(app) == 1
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_get_help_opens_on_every_screen_and_keeps_the_answers(
+    page, live_server, kiosk_token, language
+):
+    enrol(page, live_server, kiosk_token, check_a11y=False)
+    help_button = page.locator("details.get-help summary")
+    help_button.click()
+    expect(page.locator("details.get-help .help-list")).to_contain_text("0800 1111")
+    choose_language_and_start(page, live_server, language, check_a11y=False)
+    read_welcome(page, live_server, check_a11y=False)
+    page.locator("#answer-feel_safe-yes").check()
+    help_button.click()
+    panel = page.locator("details.get-help .help-list")
+    expect(panel).to_be_visible()
+    expect(panel.locator("li")).to_have_count(5)
+    expect(page.locator("details.get-help button.speak")).to_have_count(1)
+    axe_check(page, f"get help ({language})")
+    help_button.click()
+    expect(page.locator("#answer-feel_safe-yes")).to_be_checked()  # still there
+    page.locator("form[data-kiosk-reset] button").click()
+    expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/cleared")))
+    expect(page.locator("main .help-list li")).to_have_count(5)
+    axe_check(page, f"cleared ({language})")

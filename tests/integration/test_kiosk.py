@@ -100,8 +100,18 @@ def test_a_double_tap_on_send_is_stored_once(app, kiosk):
 
 def test_the_talk_to_an_inspector_help_is_on_every_question_screen(kiosk):
     start_kiosk(kiosk)
-    for url in ("/kiosk", "/kiosk/welcome", "/kiosk/questionnaire", "/kiosk/thanks?lang=en"):
-        assert "I want to talk to an inspector" in kiosk.get(url).get_data(as_text=True)
+    for url in (
+        "/kiosk",
+        "/kiosk/welcome",
+        "/kiosk/questionnaire",
+        "/kiosk/thanks?lang=en",
+        "/kiosk/cleared?lang=en",
+    ):
+        html = kiosk.get(url).get_data(as_text=True)
+        assert "I want to talk to an inspector" in html, url
+        assert "Get help" in html and "Help at Hand" in html and "0800 528 0731" in html, url
+        assert "Childline: call free on 0800 1111 from your PIN phone." in html, url
+        assert "phone bill" not in html, url
 
 
 def test_a_browser_that_is_not_enrolled_cannot_answer(client):
@@ -142,11 +152,17 @@ def test_a_closed_inspection_stops_the_kiosk(kiosk, factory, inspection_id):
     kiosk.get("/kiosk", expect=403)
 
 
-def test_stop_and_clear_wipes_the_session(kiosk):
-    start_kiosk(kiosk)
+def test_stop_and_clear_wipes_the_session_and_shows_help_in_the_childs_language(kiosk):
+    start_kiosk(kiosk, "cy")
     assert kiosk.get_cookie("session") is not None
-    post_form(kiosk, "/kiosk/welcome", "/kiosk/reset", expect=302)
+    cleared = post_form(kiosk, "/kiosk/welcome", "/kiosk/reset", expect=302)
+    assert cleared.headers["Location"] == "/kiosk/cleared?lang=cy"
+    assert "Clear-Site-Data" in cleared.headers
     kiosk.get("/kiosk/questionnaire", expect=302)
+    html = kiosk.get(cleared.headers["Location"], expect=200).get_data(as_text=True)
+    assert '<html lang="cy"' in html
+    assert "Childline: ffonia am ddim ar 0800 1111 o dy ffôn PIN." in html
+    assert 'data-return-to="/kiosk"' in html
 
 
 def test_a_welsh_speaking_child_gets_welsh_pages(kiosk):
@@ -248,3 +264,30 @@ def test_asking_to_talk_before_starting_shows_the_signal_alone(kiosk):
         as_text=True
     )
     assert "This child would like to talk to you" in html and 'href="/kiosk"' in html
+
+
+def test_the_help_fits_each_kind_of_establishment_and_names_its_advocates(app, client, factory):
+    home = factory.establishment("Hillside Secure Children's Home", "sch")
+    enrol_kiosk(client, factory.kiosk_token(factory.inspection(establishment=home)), expect=302)
+    html = client.get("/kiosk", expect=200).get_data(as_text=True)
+    assert "Childline: call free on 0800 1111 from the phone on your unit." in html
+    assert "PIN phone" not in html
+    assert "Ask a member of staff to help you contact your advocate." in html
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "establishments",
+            "signposting",
+            home,
+            "--advocacy-name",
+            "Coram Voice",
+            "--advocacy-contact",
+            "Ask for the advocate's freephone number on your unit.",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    html = client.get("/kiosk", expect=200).get_data(as_text=True)
+    assert (
+        "Your advocate is from Coram Voice. Ask for the advocate&#39;s freephone number on your unit."
+        in html
+    )
