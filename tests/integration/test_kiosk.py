@@ -291,3 +291,11 @@ def test_the_help_fits_each_kind_of_establishment_and_names_its_advocates(app, c
         "Your advocate is from Coram Voice. Ask for the advocate&#39;s freephone number on your unit."
         in html
     )
+
+
+def test_the_welcome_says_what_happens_to_a_disclosure(kiosk):
+    start_kiosk(kiosk)
+    html = kiosk.get("/kiosk/welcome", expect=200).get_data(as_text=True)
+    assert "by ticking an answer or in your own words, the lead inspector will see it" in html
+    assert "They will not know it was you, unless you write your name." in html
+    assert "Nothing about that is saved." in html
