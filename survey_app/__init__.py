@@ -6,7 +6,7 @@ import contextlib
 import logging
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_migrate import Migrate
@@ -45,7 +45,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def select_locale() -> str:
-    language = g.get("language") or session.get("language")
+    # Outside a request (the command line) there is no session: English unless g says.
+    language = g.get("language") or (session.get("language") if has_request_context() else None)
     return language if language in LANGUAGES else "en"
 
 

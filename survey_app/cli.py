@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import access, accounts, inspections, private_files
+from . import access, accounts, inspections, private_files, signposting
 from .models import (
     ESTABLISHMENT_TYPES,
     INSPECTION_KINDS,
@@ -99,6 +99,46 @@ def establishments_create(name: str, type_: str) -> None:
     audit(CLI_ACTOR, "establishment-create", detail=establishment.name)
     db.session.commit()
     click.echo(establishment.id)
+
+
+@establishments.command("signposting")
+@click.argument("establishment_id")
+@click.option("--advocacy-name", help='The advocacy provider, e.g. "Barnardo\'s".')
+@click.option(
+    "--advocacy-contact",
+    help='How children reach them from inside, e.g. "Use the advocacy box on your unit".',
+)
+@click.option("--clear", is_flag=True, help="Go back to the default text.")
+def establishments_signposting(
+    establishment_id: str, advocacy_name: str | None, advocacy_contact: str | None, clear: bool
+) -> None:
+    """Set the advocacy provider children see in the kiosk's help, and print the help."""
+    establishment = db.session.get(Establishment, establishment_id)
+    if establishment is None:
+        raise click.ClickException(f"no establishment with id {establishment_id}")
+    if clear and (advocacy_name or advocacy_contact):
+        raise click.ClickException(
+            "--clear cannot be given with --advocacy-name or --advocacy-contact"
+        )
+    if clear:
+        establishment.advocacy_name = establishment.advocacy_contact = None
+    for field, value, limit in (
+        ("advocacy_name", advocacy_name, 200),
+        ("advocacy_contact", advocacy_contact, 300),
+    ):
+        if value is None:
+            continue
+        value = " ".join(value.split())
+        if not value or len(value) > limit:
+            raise click.ClickException(
+                f"--{field.replace('_', '-')} must be 1 to {limit} characters on one line"
+            )
+        setattr(establishment, field, value)
+    if clear or advocacy_name or advocacy_contact:
+        audit(CLI_ACTOR, "establishment-signposting", detail=establishment.name)
+        db.session.commit()
+    for line in signposting.lines(establishment):
+        click.echo(f"- {line}")
 
 
 inspections_cli = AppGroup("inspections", help="Create and run inspections.")

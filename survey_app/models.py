@@ -109,6 +109,9 @@ class Establishment(Model):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(8))
+    # Shown to children in the kiosk's help (survey_app/signposting.py); null: the default.
+    advocacy_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    advocacy_contact: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     inspections: Mapped[list[Inspection]] = relationship(back_populates="establishment")
 

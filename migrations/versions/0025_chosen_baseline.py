@@ -1,14 +1,14 @@
 """inspection.previous_id and previous_chosen: the team's choice of previous inspection
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0021
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,11 @@ For each question:
 Responses to several versions of one questionnaire are combined through the
 stable question ids; the newest version supplies the wording.
 
+Tick-box disclosures (``disclosures:`` in a question) are counted per respondent and
+category (``QuestionnaireSummary.disclosures``): a respondent who chose several answers
+disclosing harm counts once under harm. Nothing else about that respondent is kept with
+the count.
+
 Breakdowns by background question (age band, role...) come out of the same single
 pass: each response leaves one small row of outcome codes in a fixed-size buffer,
 and every full buffer is folded into per-group totals with a matrix product
@@ -68,6 +73,9 @@ class QuestionnaireSummary:
         self.respondents = 0
         self.questions: dict[str, QuestionCounts] = {}
         self.groups = GroupTotals()
+        #: Respondents who chose at least one answer disclosing each category, and any.
+        self.disclosures: Counter = Counter()
+        self.disclosing = 0
 
     def add_version(self, definition: Questionnaire) -> None:
         self.versions[definition.version] = definition
@@ -99,6 +107,7 @@ class QuestionnaireSummary:
                     question.positive,
                     question.not_applicable,
                     self.groups.measured.get(question.id),
+                    question.disclosures,
                 )
             )
         return plan
@@ -130,6 +139,7 @@ class QuestionnaireSummary:
         self.respondents += 1
         row = self.groups.start_row(answers)
         get = answers.get
+        disclosed = None
         for (
             question_id,
             when_id,
@@ -139,6 +149,7 @@ class QuestionnaireSummary:
             positive,
             not_applicable,
             column,
+            disclosures,
         ) in self._plans[version]:
             if when_id is not None:  # routing, as answers.is_asked
                 given = get(when_id)
@@ -157,6 +168,9 @@ class QuestionnaireSummary:
                     counts.dont_want_to_say += 1
                     continue
                 counts.options[answer] += 1
+                if disclosures and answer in disclosures:
+                    disclosed = disclosed or set()
+                    disclosed.add(disclosures[answer])
                 if answer in not_applicable:
                     counts.not_applicable += 1
                     continue
@@ -173,6 +187,10 @@ class QuestionnaireSummary:
                     counts.dont_want_to_say += 1
                     continue
                 counts.options.update(real)
+                if disclosures:
+                    found = {disclosures[o] for o in real if o in disclosures}
+                    if found:
+                        disclosed = (disclosed or set()) | found
                 if not_applicable and not_applicable.issuperset(real):
                     counts.not_applicable += 1
                     continue
@@ -182,6 +200,9 @@ class QuestionnaireSummary:
             if column is not None:
                 row[column] = code
         self.groups.end_row()
+        if disclosed:
+            self.disclosing += 1
+            self.disclosures.update(disclosed)
 
     def finish(self, rng: random.Random) -> None:
         """Fold the last rows into the group totals; put comments in random order."""

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from .. import responses
 from ..models import Inspection, SafeguardingReferral, db, now
-from ..questionnaire import DONT_WANT_TO_SAY
+from ..questionnaire import DISCLOSURE_CATEGORIES, DONT_WANT_TO_SAY
 from ..sealing import Unsealer
 from . import census, multiplicity, published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
@@ -409,6 +409,53 @@ class Builder:
                 gaps.append(entry)
         return gaps
 
+    # --- tick-box disclosures --------------------------------------------------------------
+    def small_count(self, count: int) -> dict:
+        """A disclosure count under the small-number rule: exact from the disclosure
+        threshold up, and 0 as 0; from 1 to threshold - 1 only "at least 1, fewer than
+        the threshold", so the lead inspector always knows someone disclosed."""
+        threshold = self.method.disclosure_threshold
+        if 0 < count < threshold:
+            return {"count": None, "fewer_than": threshold}
+        return {"count": count, "fewer_than": None}
+
+    def disclosures(self, summaries: list[QuestionnaireSummary]) -> list[dict]:
+        """Per questionnaire that marks disclosing answers: respondents who chose one, by
+        category, counted once each; never joined to any other answer."""
+        blocks = []
+        for summary in summaries:
+            sources: dict[str, list[dict]] = {}
+            seen = set()
+            for definition in [summary.latest, *summary.versions.values()]:
+                for question in definition.questions:
+                    for option in question.options:
+                        category = question.disclosures.get(option.id)
+                        if category and (question.id, option.id) not in seen:
+                            seen.add((question.id, option.id))
+                            sources.setdefault(category, []).append(
+                                {"question": question.id, "answer": option.id}
+                            )
+            if not sources:
+                continue
+            blocks.append(
+                {
+                    "questionnaire": summary.questionnaire_id,
+                    "audience": summary.latest.audience,
+                    "respondents": summary.respondents,
+                    "any": self.small_count(summary.disclosing),
+                    "categories": [
+                        {
+                            "category": category,
+                            **self.small_count(summary.disclosures[category]),
+                            "answers": sources[category],
+                        }
+                        for category in DISCLOSURE_CATEGORIES
+                        if category in sources
+                    ],
+                }
+            )
+        return blocks
+
     # --- comments -------------------------------------------------------------------------
     def comments(self, summaries: dict[str, QuestionnaireSummary]) -> list[dict]:
         blocks = []
@@ -509,6 +556,7 @@ class Builder:
                 },
             },
             "unopenable_responses": broken,
+            "disclosures": self.disclosures(ordered),
             "safeguarding_flags": flagged,
             "questionnaires": questionnaires,
             "perception_gaps": perception_gaps,

@@ -47,8 +47,32 @@ def _row(**cells) -> list:
     return [cells.get(name) for name in HEADER]
 
 
-def rows(evidence: dict) -> list[list]:
+def disclosure_rows(evidence: dict) -> list[list]:
+    """Tick-box disclosures first: one row per category and one for any, per questionnaire.
+    A count below the disclosure threshold is blank, ``suppressed`` true, and ``group``
+    says "at least 1, fewer than N"."""
     out = []
+    for block in evidence.get("disclosures", ()):
+        entries = [(row["category"], row) for row in block["categories"]]
+        for name, figure in [*entries, ("any", block["any"])]:
+            banded = figure["count"] is None
+            out.append(
+                _row(
+                    questionnaire=block["questionnaire"],
+                    question="Tick-box disclosures, respondents by category",
+                    measure="disclosure",
+                    answer=name,
+                    group=f"at least 1, fewer than {figure['fewer_than']}" if banded else None,
+                    count=figure["count"],
+                    base=block["respondents"],
+                    suppressed=banded,
+                )
+            )
+    return out
+
+
+def rows(evidence: dict) -> list[list]:
+    out = disclosure_rows(evidence)
     for questionnaire in evidence["questionnaires"]:
         for q in questionnaire["questions"]:
             if q["type"] == "text":

@@ -14,7 +14,8 @@ from flask import (
     url_for,
 )
 
-from .. import access
+from .. import access, signposting
+from ..answers import check
 from ..models import Inspection, db
 from . import blueprint
 from .common import (
@@ -40,7 +41,15 @@ def _enrolled_inspection() -> Inspection:
     inspection = db.session.get(Inspection, kiosk.inspection_id)
     if inspection is None or not inspection.is_open:
         abort(make_response(render_template("kiosk/closed.html"), 403))
+    g.kiosk_establishment = inspection.establishment
     return inspection
+
+
+@blueprint.app_template_global()
+def kiosk_help() -> list[str]:
+    """The help lines for the enrolled tablet's establishment, in the page's language."""
+    establishment = g.get("kiosk_establishment")
+    return [] if establishment is None else signposting.lines(establishment)
 
 
 def _wipe() -> None:
@@ -113,6 +122,31 @@ def kiosk_questionnaire():
     return redirect(url_for("respond.kiosk_thanks", lang=language))
 
 
+@blueprint.post("/kiosk/talk")
+def kiosk_talk():
+    """ "This child would like to talk to you", shown on the tablet for the inspector.
+
+    Without JavaScript this is a round trip: the answers come back in the form posted,
+    are put back into the same page under the signal, and are never stored, sealed or
+    logged; nothing records that anyone asked. With JavaScript the tablet shows the
+    signal itself and sends nothing (static/kiosk.js).
+    """
+    inspection = _enrolled_inspection()
+    ballot = access.current_ballot(inspection.id, AUDIENCE)
+    if ballot is None:
+        return render_template("kiosk/talk.html")  # asked before starting: the signal alone
+    questionnaire = questionnaire_for(inspection, AUDIENCE)
+    answers = check(questionnaire, request.form).answers
+    return render_template(
+        "kiosk/questionnaire.html",
+        inspection=inspection,
+        questionnaire=questionnaire,
+        answers=answers,
+        errors={},
+        talk_signal=True,
+    )
+
+
 @blueprint.get("/kiosk/thanks")
 def kiosk_thanks():
     _enrolled_inspection()
@@ -124,5 +158,16 @@ def kiosk_thanks():
 
 @blueprint.post("/kiosk/reset")
 def kiosk_reset():
+    """ "Stop and clear", pressed by the child or by the idle timer: wipe, then show help."""
+    language = session.get("language", "en")
     _wipe()
-    return redirect(url_for("respond.kiosk_start"))
+    return redirect(url_for("respond.kiosk_cleared", lang=language))
+
+
+@blueprint.get("/kiosk/cleared")
+def kiosk_cleared():
+    _enrolled_inspection()
+    use_language(request.args.get("lang"))
+    return render_template(
+        "kiosk/cleared.html", return_after=current_app.config["KIOSK_RETURN_SECONDS"]
+    )

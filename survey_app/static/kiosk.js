@@ -45,7 +45,51 @@
   // Leaving the page (sending, a link, the back button) leaves no answers in it.
   window.addEventListener("pagehide", forgetPage);
 
+  // --- "This child would like to talk to you": shown here, sent nowhere -----------------------
+  // With JavaScript the signal is laid over the page and nothing leaves the tablet: no request,
+  // no storage. "Carry on" closes it (and lets the questionnaire go on); "Stop" wipes as usual.
+  var signal = document.getElementById("talk-signal");
+  var afterSignal = null;
+  var lastFocus = null;
+
+  function showSignal(then) {
+    if (!signal) return;
+    afterSignal = then || null;
+    lastFocus = document.activeElement;
+    Array.prototype.forEach.call(document.querySelectorAll(".kiosk-actions details"), function (help) {
+      help.open = false;
+    });
+    signal.hidden = false;
+    signal.focus();
+    restartIdle(); // stops the idle timer while the signal is up
+  }
+
+  function closeSignal() {
+    signal.hidden = true;
+    var then = afterSignal;
+    afterSignal = null;
+    if (then) then();
+    else if (lastFocus && lastFocus.focus) lastFocus.focus();
+    restartIdle();
+  }
+
+  if (signal) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-talk-show]"), function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        showSignal();
+      });
+    });
+    signal.querySelector("[data-talk-close]").addEventListener("click", function (event) {
+      event.preventDefault();
+      closeSignal();
+    });
+  }
+  window.KioskTalk = { show: showSignal };
+
   // --- idle: "Are you still there?", then a wipe back to the start screen ---------------------
+  // Never while the signal is up: the child is waiting for the inspector.
+  var restartIdle = function () {};
   var idle = document.getElementById("idle");
   if (idle && resetForm && typeof idle.showModal === "function") {
     var idleSeconds = parseInt(idle.dataset.idleSeconds, 10);
@@ -77,6 +121,8 @@
     var restart = function () {
       if (idle.open) return; // only "I'm still here" closes the question
       clearTimeout(idleTimer);
+      if (signal && !signal.hidden) return;
+      clearTimeout(idleTimer);
       idleTimer = setTimeout(ask, idleSeconds * 1000);
     };
     var carryOn = function () {
@@ -92,6 +138,7 @@
     ["pointerdown", "keydown", "input", "scroll", "touchstart"].forEach(function (name) {
       document.addEventListener(name, restart, { passive: true, capture: true });
     });
+    restartIdle = restart;
     restart();
   }
 

@@ -206,20 +206,56 @@
     show(Math.min(index, REVIEW), true);
   }
 
+  // --- after a disclosing answer: "Do you want to talk to an inspector now?", once ----------
+  // The offer is the next screen; "Yes" shows the signal for the inspector (kiosk.js), which
+  // sends and stores nothing. Either way the child then carries on from the next question.
+  var offer = document.getElementById("talk-offer");
+  var offered = false;
+
+  function discloses(step) {
+    return step && list(step, "input[data-discloses]:checked").length > 0;
+  }
+
+  function offerTalk(then) {
+    offered = true;
+    form.hidden = true;
+    offer.hidden = false;
+    window.scrollTo(0, 0);
+    document.getElementById("talk-offer-title").focus();
+    var done = function (yes) {
+      offer.hidden = true;
+      form.hidden = false;
+      if (yes && window.KioskTalk) window.KioskTalk.show(then);
+      else then();
+    };
+    offer.querySelector("[data-talk-yes]").onclick = function () {
+      done(true);
+    };
+    offer.querySelector("[data-talk-no]").onclick = function () {
+      done(false);
+    };
+  }
+
+  function forward() {
+    var then = function () {
+      if (backToReview) show(REVIEW, true);
+      else move(1);
+    };
+    if (offer && !offered && current !== REVIEW && discloses(steps[current])) offerTalk(then);
+    else then();
+  }
+
   back.addEventListener("click", function () {
     move(-1);
   });
-  next.addEventListener("click", function () {
-    if (backToReview) show(REVIEW, true);
-    else move(1);
-  });
+  next.addEventListener("click", forward);
 
   // Enter in a field moves on instead of sending everything from the middle.
   form.addEventListener("keydown", function (event) {
     var field = event.target;
     if (event.key !== "Enter" || field.tagName !== "INPUT") return;
     event.preventDefault();
-    if (current !== REVIEW) move(1);
+    if (current !== REVIEW) forward();
   });
 
   // An answer can change which questions come next (routing): the count, the routed

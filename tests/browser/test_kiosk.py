@@ -135,6 +135,8 @@ def answer_in_steps(page, marker: str, answers: dict | None = None) -> list[str]
         if question_id == TEXT_QUESTION:
             page.locator(f"#answer-{TEXT_QUESTION}").fill(marker)
         page.locator(".step-nav__next").click()
+        if page.locator("#talk-offer").is_visible():  # after hurt_how (it discloses harm)
+            page.locator("[data-talk-no]").click()  # "Not now": test_kiosk_talk.py says yes
     expect(page.locator("#review-heading")).to_be_focused()
     return shown
 
@@ -143,7 +145,7 @@ def send(page, live_server: str):
     with page.expect_response(
         lambda r: r.request.method == "POST" and r.url.endswith("/kiosk/questionnaire")
     ) as posted:
-        page.locator("form.questionnaire button[type=submit]").click()
+        page.locator("form.questionnaire #send button[type=submit]").click()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/thanks")))
     expect(page.locator("main .read-block")).to_be_visible()
     return posted.value

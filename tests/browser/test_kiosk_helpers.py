@@ -85,7 +85,7 @@ def test_an_idle_kiosk_asks_then_waits_for_the_child(page, live_server, kiosk_to
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
 def test_an_abandoned_kiosk_wipes_itself(page, live_server, kiosk_token, app, language):
-    app.config.update(KIOSK_IDLE_SECONDS=1, KIOSK_IDLE_COUNTDOWN_SECONDS=1)
+    app.config.update(KIOSK_IDLE_SECONDS=1, KIOSK_IDLE_COUNTDOWN_SECONDS=1, KIOSK_RETURN_SECONDS=2)
     marker = _marker()
     to_questions(page, live_server, kiosk_token, language)
     page.locator(".step-nav__next").click()
@@ -93,6 +93,12 @@ def test_an_abandoned_kiosk_wipes_itself(page, live_server, kiosk_token, app, la
     page.locator(".step-nav__next").click()
     page.locator("#answer-hurt_how-hit").check()
     expect(page.locator("#idle")).to_be_visible(timeout=5000)
+    # Wiped: first the help, in the child's language, then the start screen by itself.
+    expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/cleared")), timeout=8000)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("main .help-list li")).to_have_count(5)
+    expect(page.locator("main .help-list")).to_contain_text("0800 528 0731")
+    assert_answers_not_shown(page, marker)
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk") + "$"), timeout=8000)
     assert_answers_not_shown(page, marker)
     expect(page.locator("#language-en")).to_be_checked()  # the start screen, as new

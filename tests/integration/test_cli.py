@@ -187,6 +187,48 @@ def test_users_create_refuses_an_existing_email(app, factory):
         assert accounts.authenticate(email, PASSWORD) is not None
 
 
+# --- establishments signposting ----------------------------------------------------------------
+
+
+def test_establishments_signposting_sets_shows_and_clears_the_advocacy_provider(app, factory):
+    centre = factory.establishment("Oakhill Secure Training Centre", "stc")
+    shown = run(app, "establishments", "signposting", centre).output
+    assert "- Ask a member of staff to help you contact your advocate." in shown
+    assert "- Childline: call free on 0800 1111 from your PIN phone." in shown
+    assert audit_actions(app) == []  # only looked at
+    shown = run(
+        app,
+        "establishments",
+        "signposting",
+        centre,
+        "--advocacy-name",
+        " Barnardo's ",
+        "--advocacy-contact",
+        "Put a note in the  advocacy box.",
+    ).output
+    assert "- Your advocate is from Barnardo's. Put a note in the advocacy box." in shown
+    assert audit_actions(app) == [
+        ("command line", "establishment-signposting", "Oakhill Secure Training Centre")
+    ]
+    shown = run(app, "establishments", "signposting", centre, "--clear").output
+    assert "Barnardo" not in shown and "contact your advocate" in shown
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nope"], "no establishment with id nope"),
+        (["{id}", "--advocacy-name", "  "], "--advocacy-name must be 1 to 200 characters"),
+        (["{id}", "--advocacy-contact", "x" * 301], "--advocacy-contact must be 1 to 300"),
+        (["{id}", "--clear", "--advocacy-name", "A"], "--clear cannot be given with"),
+    ],
+)
+def test_establishments_signposting_refuses_bad_input(app, factory, args, message):
+    centre = factory.establishment()
+    args = [arg.replace("{id}", centre) for arg in args]
+    assert message in refused(app, "establishments", "signposting", *args)
+
+
 # --- establishments create -------------------------------------------------------------------
 
 

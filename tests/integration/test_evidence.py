@@ -297,3 +297,67 @@ def test_not_applicable_answers_are_shown_and_outside_every_base(shipped_app):
     assert (previous_side["base"], previous_side["positive"]) == (30, 20)
     rows = [r for r in tables.rows(evidence) if r[1] == "arrival_worries_help"]
     assert ["not_applicable", 4] in [[r[4], r[8]] for r in rows]
+
+
+def test_tick_box_disclosures_come_first_counted_once_per_child_and_banded_below_5(app, factory):
+    """3 children disclose harm (two of them twice over), 1 ticks a non-disclosing answer and
+    1 a disclosing answer routed out: 3 is below the threshold, so only "at least 1, fewer
+    than 5" is published; 2 more make 5, shown exactly."""
+    inspection_id = factory.inspection()
+    hurt = {"hurt_by_child": "yes"}
+    seal(
+        app,
+        inspection_id,
+        "children",
+        [
+            {**hurt, "hurt_how": ["hit", "threatened"], "anything_else": "x"},
+            {**hurt, "hurt_how": ["hit", "threatened"]},
+            {**hurt, "hurt_how": ["threatened", "other"]},
+            {**hurt, "hurt_how": ["other"]},
+            {"hurt_by_child": "no", "hurt_how": ["hit"]},  # not asked: not counted
+            {"feel_safe": "yes"},
+        ],
+    )
+
+    def evidence():
+        with app.app_context():
+            inspection = db.session.get(Inspection, inspection_id)
+            built = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+            return built, render.to_html(built, inspection)
+
+    built, html = evidence()
+    Draft202012Validator(SCHEMA).validate(built)
+    keys = list(built)
+    assert keys.index("disclosures") < keys.index("safeguarding_flags")
+    [block] = built["disclosures"]  # the tiny staff questionnaire marks no disclosures
+    assert block["questionnaire"] == "tiny-children" and block["respondents"] == 6
+    [harm] = block["categories"]
+    assert harm == {
+        "category": "harm",
+        "count": None,
+        "fewer_than": 5,
+        "answers": [
+            {"question": "hurt_how", "answer": "hit"},
+            {"question": "hurt_how", "answer": "threatened"},
+        ],
+    }
+    assert block["any"] == {"count": None, "fewer_than": 5}
+    assert html.index("Tick-box disclosures") < html.index("How to read this")
+    assert html.count("at least 1, fewer than 5") == 3  # the note, harm and any
+    rows = tables.rows(built)
+    assert [r[4] for r in rows[:2]] == ["disclosure", "disclosure"]
+    assert [(r[7], r[6], r[8], r[18]) for r in rows[:2]] == [
+        ("harm", "at least 1, fewer than 5", None, True),
+        ("any", "at least 1, fewer than 5", None, True),
+    ]
+
+    seal(app, inspection_id, "children", [{**hurt, "hurt_how": ["hit"]}] * 2)
+    built, html = evidence()
+    Draft202012Validator(SCHEMA).validate(built)
+    [block] = built["disclosures"]
+    assert block["categories"][0]["count"] == 5 and block["any"] == {"count": 5, "fewer_than": None}
+    assert "at least 1, fewer than 5</td>" not in html
+    assert [(r[7], r[8], r[18]) for r in tables.rows(built)[:2]] == [
+        ("harm", 5, False),
+        ("any", 5, False),
+    ]

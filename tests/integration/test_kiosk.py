@@ -1,5 +1,6 @@
 """The children's kiosk through the Flask test client."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -99,8 +100,18 @@ def test_a_double_tap_on_send_is_stored_once(app, kiosk):
 
 def test_the_talk_to_an_inspector_help_is_on_every_question_screen(kiosk):
     start_kiosk(kiosk)
-    for url in ("/kiosk", "/kiosk/welcome", "/kiosk/questionnaire", "/kiosk/thanks?lang=en"):
-        assert "I want to talk to an inspector" in kiosk.get(url).get_data(as_text=True)
+    for url in (
+        "/kiosk",
+        "/kiosk/welcome",
+        "/kiosk/questionnaire",
+        "/kiosk/thanks?lang=en",
+        "/kiosk/cleared?lang=en",
+    ):
+        html = kiosk.get(url).get_data(as_text=True)
+        assert "I want to talk to an inspector" in html, url
+        assert "Get help" in html and "Help at Hand" in html and "0800 528 0731" in html, url
+        assert "Childline: call free on 0800 1111 from your PIN phone." in html, url
+        assert "phone bill" not in html, url
 
 
 def test_a_browser_that_is_not_enrolled_cannot_answer(client):
@@ -141,11 +152,17 @@ def test_a_closed_inspection_stops_the_kiosk(kiosk, factory, inspection_id):
     kiosk.get("/kiosk", expect=403)
 
 
-def test_stop_and_clear_wipes_the_session(kiosk):
-    start_kiosk(kiosk)
+def test_stop_and_clear_wipes_the_session_and_shows_help_in_the_childs_language(kiosk):
+    start_kiosk(kiosk, "cy")
     assert kiosk.get_cookie("session") is not None
-    post_form(kiosk, "/kiosk/welcome", "/kiosk/reset", expect=302)
+    cleared = post_form(kiosk, "/kiosk/welcome", "/kiosk/reset", expect=302)
+    assert cleared.headers["Location"] == "/kiosk/cleared?lang=cy"
+    assert "Clear-Site-Data" in cleared.headers
     kiosk.get("/kiosk/questionnaire", expect=302)
+    html = kiosk.get(cleared.headers["Location"], expect=200).get_data(as_text=True)
+    assert '<html lang="cy"' in html
+    assert "Childline: ffonia am ddim ar 0800 1111 o dy ffôn PIN." in html
+    assert 'data-return-to="/kiosk"' in html
 
 
 def test_a_welsh_speaking_child_gets_welsh_pages(kiosk):
@@ -189,3 +206,96 @@ def test_pages_are_compressed_for_browsers_that_ask(app):
     page = raw.get("/kiosk/enrol/any-token", headers={"Accept-Encoding": "gzip"})
     assert page.headers.get("Content-Encoding") == "gzip"
     assert "no-store" in page.headers["Cache-Control"]
+
+
+def rows_everywhere(app) -> dict:
+    from sqlalchemy import func
+
+    with app.app_context():
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def test_only_disclosing_answers_are_marked_and_the_offer_is_in_the_page(kiosk):
+    start_kiosk(kiosk)
+    html = kiosk.get("/kiosk/questionnaire", expect=200).get_data(as_text=True)
+    marked = re.findall(r'id="answer-([a-z_]+-[a-z_]+)"[^>]*data-discloses', html, re.S)
+    assert marked == ["hurt_how-hit", "hurt_how-threatened"]
+    assert "harm" not in html  # option ids only: no category reaches the tablet
+    assert html.count("Do you want to talk to an inspector now?") == 2  # no-JS and JS offers
+    assert 'formaction="/kiosk/talk"' in html and 'id="talk-signal"' in html
+
+
+def test_asking_to_talk_without_javascript_keeps_the_answers_in_the_page_and_stores_nothing(
+    app, kiosk, caplog
+):
+    start_kiosk(kiosk)
+    page = kiosk.get("/kiosk/questionnaire", expect=200).get_data(as_text=True)
+    before = rows_everywhere(app)
+    caplog.set_level("DEBUG")
+    form = {
+        "csrf_token": csrf_token(page),
+        "hurt_by_child": "yes",
+        "hurt_how": ["hit", "other"],
+        "anything_else": MARKER,
+    }
+    signal = kiosk.post("/kiosk/talk", data=form, expect=200)
+    html = signal.get_data(as_text=True)
+    assert "This child would like to talk to you" in html
+    assert html.index('id="talk-signal"') < html.index('id="answers-form"')
+    assert re.search(r'id="talk-signal"[^>]*hidden', html) is None
+    for field in ("answer-hurt_by_child-yes", "answer-hurt_how-hit", "answer-hurt_how-other"):
+        assert re.search(rf'id="{field}"[^>]*checked', html, re.S), field
+    assert not re.search(r'id="answer-hurt_how-threatened"[^>]*checked', html, re.S)
+    assert f">{MARKER}</textarea>" in html
+    assert signal.headers["Cache-Control"] == "no-store"
+    assert rows_everywhere(app) == before  # no row anywhere: not even an audit event
+    assert not [r for r in caplog.records if MARKER in r.getMessage() or "talk" in r.getMessage()]
+    # The child carries on and sends: the ballot still works, once.
+    kiosk.post("/kiosk/questionnaire", data=form, expect=302)
+    assert len(stored(app)) == 1
+
+
+def test_asking_to_talk_before_starting_shows_the_signal_alone(kiosk):
+    page = kiosk.get("/kiosk", expect=200).get_data(as_text=True)
+    html = kiosk.post("/kiosk/talk", data={"csrf_token": csrf_token(page)}, expect=200).get_data(
+        as_text=True
+    )
+    assert "This child would like to talk to you" in html and 'href="/kiosk"' in html
+
+
+def test_the_help_fits_each_kind_of_establishment_and_names_its_advocates(app, client, factory):
+    home = factory.establishment("Hillside Secure Children's Home", "sch")
+    enrol_kiosk(client, factory.kiosk_token(factory.inspection(establishment=home)), expect=302)
+    html = client.get("/kiosk", expect=200).get_data(as_text=True)
+    assert "Childline: call free on 0800 1111 from the phone on your unit." in html
+    assert "PIN phone" not in html
+    assert "Ask a member of staff to help you contact your advocate." in html
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "establishments",
+            "signposting",
+            home,
+            "--advocacy-name",
+            "Coram Voice",
+            "--advocacy-contact",
+            "Ask for the advocate's freephone number on your unit.",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    html = client.get("/kiosk", expect=200).get_data(as_text=True)
+    assert (
+        "Your advocate is from Coram Voice. Ask for the advocate&#39;s freephone number on your unit."
+        in html
+    )
+
+
+def test_the_welcome_says_what_happens_to_a_disclosure(kiosk):
+    start_kiosk(kiosk)
+    html = kiosk.get("/kiosk/welcome", expect=200).get_data(as_text=True)
+    assert "by ticking an answer or in your own words, the lead inspector will see it" in html
+    assert "They will not know it was you, unless you write your name." in html
+    assert "Nothing about that is saved." in html

@@ -51,6 +51,22 @@ def test_shipped_questionnaires_load_with_full_content():
         assert questionnaire.questions[-1].type == "text"
 
 
+def test_shipped_questionnaires_mark_the_answers_that_disclose_harm():
+    loaded = qn.load_directory(ROOT / "questionnaires")
+    children = loaded[("children-stc", 1)]
+    staff = loaded[("staff-stc", 1)]
+    for question_id in ("child_hurt_what", "staff_hurt_what"):
+        assert children.question(question_id).disclosures["sexual"] == "abuse"
+        assert children.question(question_id).disclosures["hit_kicked"] == "harm"
+        assert "called_names" not in children.question(question_id).disclosures
+    assert children.question("staff_hurt").disclosures == {"yes": "staff_misconduct"}
+    assert children.question("held_hurt").disclosures == {"yes": "restraint"}
+    marked = {c for q in staff.questions for c in q.disclosures.values()}
+    assert marked == {"staff_misconduct", "restraint", "whistleblowing"}
+    tiny = qn.load_directory(ROOT / "tests" / "questionnaires")[("tiny-children", 1)]
+    assert tiny.question("hurt_how").disclosures == {"hit": "harm", "threatened": "harm"}
+
+
 def test_every_choice_question_offers_dont_want_to_say_like_any_other_answer():
     for questionnaire in qn.load_directory(ROOT / "questionnaires").values():
         for question in questionnaire.questions:
