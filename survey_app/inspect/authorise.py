@@ -216,46 +216,39 @@ def _setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
+def _limit_wrong(
+    view: View, setting: str, key: Callable[[], str], refused: Callable[[Any], bool]
+) -> View:
+    """Count the responses ``refused`` says are wrong guesses against the limit ``setting``,
+    per ``key``; mark the view guarded (tests/unit/test_route_authorisation.py reads it)."""
+    limited = limiter.limit(_setting(setting), key_func=key, deduct_when=refused, methods=["POST"])(
+        view
+    )
+    limited.guarded = True  # type: ignore[attr-defined]
+    return limited
+
+
 def guarded(view: View) -> View:
     """Limit wrong secrets on a route that checks a passphrase or password, per account and
     per inspection (besides any per-address limit), counting only refusals: each costs one
     or two 64 MiB Argon2id derivations, so this also bounds the memory an attacker can use."""
-    per_account = limiter.limit(
-        _setting("ACCOUNT_GUESS_LIMIT"),
-        key_func=_account_key,
-        deduct_when=_wrong_secret,
-        methods=["POST"],
-    )
-    per_inspection = limiter.limit(
-        _setting("INSPECTION_GUESS_LIMIT"),
-        key_func=_inspection_key,
-        deduct_when=_wrong_secret,
-        methods=["POST"],
-    )
-    limited = per_inspection(per_account(view))
-    limited.guarded = True  # type: ignore[attr-defined]
-    return limited
+    per_account = _limit_wrong(view, "ACCOUNT_GUESS_LIMIT", _account_key, _wrong_secret)
+    return _limit_wrong(per_account, "INSPECTION_GUESS_LIMIT", _inspection_key, _wrong_secret)
 
 
 def code_guarded(view: View) -> View:
     """Wrong sign-in codes for one account wait, like wrong passwords."""
-    limited = limiter.limit(
-        _setting("ACCOUNT_GUESS_LIMIT"),
-        key_func=_awaiting_account_key,
-        deduct_when=_wrong_secret,
-        methods=["POST"],
-    )(view)
-    limited.guarded = True  # type: ignore[attr-defined]
-    return limited
+    return _limit_wrong(view, "ACCOUNT_GUESS_LIMIT", _awaiting_account_key, _wrong_secret)
 
 
 def sign_in_guarded(view: View) -> View:
-    """Wrong passwords for one account, from any number of addresses, wait too."""
-    limited = limiter.limit(
-        _setting("ACCOUNT_GUESS_LIMIT"),
-        key_func=_sign_in_account_key,
-        deduct_when=lambda response: response.status_code == 400,
-        methods=["POST"],
-    )(view)
-    limited.guarded = True  # type: ignore[attr-defined]
-    return limited
+    """Wrong passwords for one account, from any number of addresses, wait too (a refused
+    sign-in is a 400)."""
+    return _limit_wrong(
+        view, "ACCOUNT_GUESS_LIMIT", _sign_in_account_key, lambda r: r.status_code == 400
+    )
+
+
+def sign_in_limit() -> str:
+    """Per address, on the sign-in pages and the keys pages."""
+    return current_app.config["SIGN_IN_LIMIT"]

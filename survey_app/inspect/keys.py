@@ -6,7 +6,7 @@ in the session or on disk. Every change, and every refused secret, is audit-logg
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,13 +14,9 @@ from .. import inspections, keys, retention, sealing
 from ..extensions import limiter
 from ..models import Inspection, Inspector, audit, db
 from . import blueprint
-from .authorise import guarded, recent_password, team
+from .authorise import guarded, recent_password, sign_in_limit, team
 from .forms import ActionForm
 from .key_forms import ChangePassphraseForm, EraseForm, GrantForm, RecoverForm, RecoveryKeyForm
-
-
-def _limit() -> str:
-    return current_app.config["SIGN_IN_LIMIT"]
 
 
 def _grant_form(inspection: Inspection, form: GrantForm | None = None) -> GrantForm:
@@ -66,7 +62,7 @@ def keys_page(inspection: Inspection):
 @blueprint.post("/inspections/<inspection_id>/keys/passphrase")
 @team
 @recent_password
-@limiter.limit(_limit)
+@limiter.limit(sign_in_limit)
 @guarded
 def change_passphrase(inspection: Inspection):
     form = ChangePassphraseForm()
@@ -87,7 +83,7 @@ def change_passphrase(inspection: Inspection):
 @blueprint.post("/inspections/<inspection_id>/keys/grant")
 @team
 @recent_password
-@limiter.limit(_limit)
+@limiter.limit(sign_in_limit)
 @guarded
 def grant_access(inspection: Inspection):
     form = _grant_form(inspection, GrantForm())
@@ -129,7 +125,7 @@ def revoke_access(inspection: Inspection, inspector_id: str):
 @blueprint.post("/inspections/<inspection_id>/keys/recovery-key")
 @team
 @recent_password
-@limiter.limit(_limit)
+@limiter.limit(sign_in_limit)
 @guarded
 def new_recovery_key(inspection: Inspection):
     form = RecoveryKeyForm()
@@ -150,7 +146,7 @@ def new_recovery_key(inspection: Inspection):
 
 @blueprint.route("/inspections/<inspection_id>/recover", methods=["GET", "POST"])
 @team
-@limiter.limit(_limit, methods=["POST"])
+@limiter.limit(sign_in_limit, methods=["POST"])
 @guarded
 def recover(inspection: Inspection):
     form = RecoverForm()

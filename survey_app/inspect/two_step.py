@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,13 +19,9 @@ from .forms import ActionForm, CodeForm
 SETUP_KEY = "two_factor_setup"  # where the session keeps the secret being set up
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["SIGN_IN_LIMIT"]
-
-
 @blueprint.route("/sign-in/code", methods=["GET", "POST"])
 @public
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(authorise.sign_in_limit, methods=["POST"])
 @code_guarded
 def sign_in_code():
     inspector = authorise.account_awaiting_code()

@@ -60,13 +60,9 @@ def refuse_kiosks():
         abort(Response(render_template("kiosk/no_inspector_pages.html"), 403))
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["SIGN_IN_LIMIT"]
-
-
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(authorise.sign_in_limit, methods=["POST"])
 @sign_in_guarded
 def sign_in():
     form = SignInForm()
@@ -108,8 +104,8 @@ def sign_out():
 
 @blueprint.route("/confirm-password", methods=["GET", "POST"])
 @signed_in
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=lambda: current_user.id)
+@limiter.limit(authorise.sign_in_limit, methods=["POST"])
+@limiter.limit(authorise.sign_in_limit, methods=["POST"], key_func=lambda: current_user.id)
 def confirm_password():
     """Asked before erasing, key changes and letting new people in, when the password was
     last typed more than a few minutes ago."""

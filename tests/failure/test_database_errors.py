@@ -55,8 +55,9 @@ def test_a_failed_commit_shows_the_questionnaire_again_with_the_answers(
     assert again.status_code == 302 and "/kiosk/thanks" in again.headers["Location"]
 
 
-def test_an_unreachable_database_gets_a_kind_page_with_the_answers(tmp_path):
-    app = create_app(
+def _unreachable_database_app(tmp_path):
+    """The app with its SQLite file in a folder that does not exist: every query fails."""
+    return create_app(
         {
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
@@ -66,6 +67,10 @@ def test_an_unreachable_database_gets_a_kind_page_with_the_answers(tmp_path):
         },
         instance_path=str(tmp_path),
     )
+
+
+def test_an_unreachable_database_gets_a_kind_page_with_the_answers(tmp_path):
+    app = _unreachable_database_app(tmp_path)
     app.test_client_class = CheckedClient  # the page is checked like every other
     client = app.test_client()
     with app.test_request_context():
@@ -85,16 +90,7 @@ def test_an_unreachable_database_gets_a_kind_page_with_the_answers(tmp_path):
 def test_an_outage_never_echoes_a_password_or_passphrase(tmp_path):
     """Only a respondent's own answers go back into the outage page; a password or passphrase
     typed on an inspector page is never put in it (issue 12, finding 3)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "SECRET_KEY": "a test key, not for use anywhere else",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/db.sqlite3",
-            "QUESTIONNAIRE_DIR": str(TINY_QUESTIONNAIRES),
-        },
-        instance_path=str(tmp_path),
-    )
+    app = _unreachable_database_app(tmp_path)
     app.test_client_class = CheckedClient
     client = app.test_client()
     secret = "correct horse battery staple 7"
