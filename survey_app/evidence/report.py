@@ -7,6 +7,7 @@ is its JSON Schema.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import responses
-from ..models import Inspection, SafeguardingReferral, db, now
+from ..models import Inspection, SafeguardingReferral, SealedResponse, db, now
 from ..questionnaire import DISCLOSURE_CATEGORIES, DONT_WANT_TO_SAY
 from ..sealing import Unsealer
 from . import census, multiplicity, published, safeguarding
@@ -91,6 +92,27 @@ def comment_namer(inspection_id: str):
         return hashlib.blake2b(message, key=key, digest_size=16).hexdigest()
 
     return name
+
+
+def names_a_comment(inspection: Inspection, ref: str) -> bool:
+    """Whether ``ref`` is the name of a free-text answer this inspection could hold: one of
+    its sealed responses and a text question of that response's questionnaire. Checked from
+    the clear ids alone (nothing is unsealed), so a made-up ref is refused."""
+    name = comment_namer(inspection.id)
+    library = current_app.extensions["questionnaires"]
+    rows = db.session.execute(
+        select(
+            SealedResponse.id,
+            SealedResponse.questionnaire_id,
+            SealedResponse.questionnaire_version,
+        ).where(SealedResponse.inspection_id == inspection.id)
+    )
+    for response_id, questionnaire_id, version in rows:
+        definition = library.get(questionnaire_id, version)
+        for question in definition.questions if definition else ():
+            if question.type == "text" and hmac.compare_digest(name(response_id, question.id), ref):
+                return True
+    return False
 
 
 def compare(method: Method, base: int, positive: int, other_base: int, other_positive: int):

@@ -128,6 +128,10 @@ def record_referral(inspection: Inspection):
     ref = request.form.get("ref", "")
     if not ActionForm().validate_on_submit() or not _REF.match(ref):
         abort(400)
+    if not report.names_a_comment(inspection, ref):
+        audit(current_user.email, "safeguarding-referral-refused", inspection.id, f"ref {ref}")
+        db.session.commit()
+        abort(400)  # a made-up ref: no comment of this inspection has that name
     db.session.add(
         SafeguardingReferral(
             inspection_id=inspection.id, comment_ref=ref, referred_by=current_user.email

@@ -213,6 +213,18 @@ def test_recording_a_referral_is_audit_logged_and_shown(app, client, setting):
     again = json.loads(unlock(client, setting["current"], "/evidence.json").data)
     assert again["safeguarding_flags"][0]["referred"]["by"] == setting["email"]
     post_form(client, url, url + "/referrals", ref="not-a-ref", expect=400)
+    # A well-formed ref that names no comment of this inspection (made up, or another
+    # inspection's) is refused and audited, and records nothing.
+    made_up = "0123456789abcdef" * 2
+    post_form(client, url, url + "/referrals", ref=made_up, expect=400)
+    other = f"/inspector/inspections/{setting['previous']}"
+    post_form(client, other, other + "/referrals", ref=ref, expect=400)
+    with app.app_context():
+        assert len(db.session.scalars(select(SafeguardingReferral)).all()) == 1
+        refused = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "safeguarding-referral-refused")
+        ).all()
+        assert len(refused) == 2
 
 
 def test_finalising_keeps_question_counts_only_and_needs_a_closed_inspection(
