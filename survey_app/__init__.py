@@ -199,6 +199,20 @@ def _tune_sqlite(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _owner_only(Path(engine.url.database)))
+
+
+def _owner_only(database: Path):
+    """SQLite makes its files with the umask (often 0644): once a connection has them, they
+    are the owner's alone (0600), the database, its write-ahead log and its index alike."""
+
+    def restrict(connection, record) -> None:
+        for path in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+            with contextlib.suppress(FileNotFoundError, PermissionError):
+                if path.stat().st_mode & 0o077:
+                    path.chmod(0o600)
+
+    return restrict
 
 
 def _quiet_request_logging() -> None:

@@ -234,3 +234,23 @@ def test_a_double_tap_causes_no_database_error_for_the_server_to_log(app, factor
     finally:
         event.remove(engine, "handle_error", record)
     assert errors == []
+
+
+def test_the_sqlite_database_and_its_log_are_readable_by_their_owner_only(loose_umask, tmp_path):
+    """SQLite makes its files with the umask; the app narrows them to 0600 on connecting."""
+    from survey_app import create_app
+
+    database = tmp_path / "survey.sqlite3"
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"},
+        instance_path=str(tmp_path),
+    )
+    with app.app_context():
+        db.session.execute(db.text("CREATE TABLE probe (x)"))
+        db.session.commit()
+        db.engine.dispose()
+        with db.engine.connect() as connection:  # a new connection: its files are narrowed
+            connection.exec_driver_sql("SELECT 1")
+            files = [p for p in tmp_path.iterdir() if p.name.startswith("survey.sqlite3")]
+            assert database in files and len(files) == 3, files  # the file, -wal and -shm
+            assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
