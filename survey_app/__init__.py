@@ -197,9 +197,10 @@ def _sqlite_pragmas(connection, record) -> None:
 def _tune_sqlite(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "connect", _owner_only(Path(engine.url.database)))
+        event.listen(engine, "connect", _owner_only(Path(database)))
 
 
 def _owner_only(database: Path):
