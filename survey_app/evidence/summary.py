@@ -8,6 +8,8 @@ from __future__ import annotations
 #: How many of the largest gaps, and of the suggested lines of enquiry, to show.
 TOP_GAPS = 3
 TOP_LINES = 8
+#: How many of each questionnaire's lowest positive results become lines of enquiry.
+LOWEST = 2
 
 
 def areas(questionnaire: dict) -> list[dict]:
@@ -30,7 +32,12 @@ def _marked(questions, name: str, mark: str) -> list[dict]:
 
 def _largest(gaps: list[dict]) -> list[dict]:
     shown = [g for g in gaps if g.get("comparison") and g["comparison"]["difference"] is not None]
-    shown.sort(key=lambda g: (-abs(g["comparison"]["difference"]), g["comparison"]["p_adjusted"]))
+
+    def size(gap: dict):
+        comparison = gap["comparison"]
+        return (-abs(comparison["difference"]), comparison["p_adjusted"] or 1.0)
+
+    shown.sort(key=size)
     return shown[:TOP_GAPS]
 
 
@@ -68,6 +75,17 @@ def build(evidence: dict) -> dict:
             lines.append({"kind": "previous", "questionnaire": questionnaire, "question": q})
         for q in below_comparator:
             lines.append({"kind": "comparator", "questionnaire": questionnaire, "question": q})
+        marked = {id(line["question"]) for line in lines if "question" in line}
+        scored = [
+            q
+            for q in questions
+            if not q["background"]
+            and (q.get("positive") or {}).get("percent") is not None
+            and id(q) not in marked
+        ]
+        scored.sort(key=lambda q: q["positive"]["percent"])
+        for q in scored[:LOWEST]:
+            lines.append({"kind": "lowest", "questionnaire": questionnaire, "question": q})
     perception = _largest(evidence.get("perception_gaps") or [])
     roles = _largest([g for g in evidence.get("role_gaps") or [] if not g["suppressed"]])
     lines += [{"kind": "perception", "gap": g} for g in perception if g["comparison"]["mark"]]
