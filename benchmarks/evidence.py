@@ -1,6 +1,7 @@
 """Evidence from 100,000 sealed children's responses vs unsealing them alone.
 
     python -m benchmarks.evidence [--responses 100000]
+    python -m benchmarks.evidence --pdf     # the demo inspection's PDF: pages and seconds
 
 Seals synthetic answers to the shipped children's questionnaire with the inspection's
 public key (into a new SQLite file, with executemany), then, each in a fresh process so
@@ -123,13 +124,88 @@ def run_measure(database: Path, inspection_id: str, what: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+PDF_SECONDS = 3.0
+PDF_MAIN_PAGES = 15
+
+
+def filled(page) -> float:
+    """How much of a page's content area (inside its margins) holds something."""
+    box = page._page_box  # noqa: SLF001 - WeasyPrint exposes no public layout walk
+    top, height = box.content_box_y(), box.height
+    bottom = top
+
+    def walk(node) -> None:
+        nonlocal bottom
+        for child in getattr(node, "children", ()):
+            if getattr(child, "position_y", None) is not None and not child.children:
+                bottom = max(bottom, child.position_y + child.margin_height())
+            walk(child)
+
+    for root in box.children:  # the document, not the page-number margin boxes
+        if type(root).__name__ != "MarginBox":
+            walk(root)
+    return max(0.0, min(1.0, (bottom - top) / height))
+
+
+def pdf(runs: int = 2, out: Path | None = None) -> None:
+    """The demo inspection's evidence PDF: total pages, pages before the appendices, the
+    emptiest of those pages, and the best render time of ``runs``."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    from survey_app import inspections
+    from survey_app.demo import DEMO_PASSPHRASE, load_demo
+    from survey_app.evidence import render, report
+    from survey_app.models import Inspection, db
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    database = Path(tempfile.mkdtemp(prefix="survey-evidence-pdf-")) / "demo.sqlite3"
+    app = _app(database)
+    with app.app_context():
+        upgrade(revision="heads")
+        created = load_demo(seed=14)
+        inspection = db.session.get(Inspection, created["current"])
+        evidence = report.build(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
+        times = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            document = render.pdf_document(evidence, inspection)
+            data = document.write_pdf()
+            times.append(time.perf_counter() - began)
+        if out:
+            out.write_bytes(data)
+            out.with_suffix(".html").write_text(render.to_html(evidence, inspection))
+    size = len(data)
+    pages = document.pages
+    appendix = next((i for i, p in enumerate(pages) if "appendices" in p.anchors), len(pages))
+    main = pages[:appendix]
+    # Section ends (the page before a forced break) may be short; say which is emptiest.
+    fills = [filled(p) for p in main]
+    emptiest = min(range(len(fills)), key=fills.__getitem__) if fills else 0
+    seconds = min(times)
+    ok = seconds <= PDF_SECONDS and len(main) <= PDF_MAIN_PAGES
+    print(
+        f"{'meets' if ok else 'MISSES'} goals: PDF rendered in {seconds:.2f} s (goal <= "
+        f"{PDF_SECONDS:.0f}); {len(main)} pages before the appendices (goal <= "
+        f"{PDF_MAIN_PAGES}), {len(pages)} in all; emptiest of those is page {emptiest + 1}, "
+        f"{100 * fills[emptiest] if fills else 0:.0f}% filled; {size / 1024:.0f} KiB"
+    )
+    print("fill by page: " + " ".join(f"{100 * f:.0f}" for f in fills))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--measure", choices=["unseal", "evidence"])
     parser.add_argument("--database", type=Path)
     parser.add_argument("--inspection")
+    parser.add_argument("--pdf", action="store_true", help="the demo inspection's PDF instead")
+    parser.add_argument("--out", type=Path, help="with --pdf: also write the PDF (and .html)")
     args = parser.parse_args()
+    if args.pdf:
+        pdf(out=args.out)
+        return
     if args.measure:
         print(json.dumps(measure(args.database, args.inspection, args.measure)))
         return

@@ -95,6 +95,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     csrf.init_app(app)
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    from .evidence import labels
+
+    labels.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     library: Library | BrokenLibrary

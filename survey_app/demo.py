@@ -26,24 +26,60 @@ DEMO_PASSPHRASE = "correct horse battery staple"  # noqa: S105  # nosec B105 - p
 DEMO_PASSWORD = "demo-inspector-password"  # noqa: S105  # nosec B105 - public demo data
 DEMO_EMAIL = "inspector@example.org"
 DEMO_ADMIN = "admin@example.org"
-DEMO_COMMENTS = (
-    "Staff are mostly kind but there are not enough of them at night.",
-    "I want to see my family more.",
-    "The food is cold when it gets to our unit.",
-    "Education is boring, we do the same worksheets.",
-    "My keyworker helps me a lot.",
-    "Sometimes we are stuck in our rooms all evening because of staff shortages.",
-    "I want to talk to someone about what happened on the unit last week.",
-)
+#: Comments in each audience's own voice. Each respondent who comments draws one not yet
+#: used in that inspection, so no comment repeats by accident; the list runs out before
+#: the demo does, and then people simply leave the box empty. One in each list would be
+#: flagged, so the safeguarding flags have something to show.
+DEMO_COMMENTS = {
+    "children": (
+        "Staff are mostly kind but there are not enough of them at night.",
+        "I want to see my family more.",
+        "The food is cold when it gets to our unit.",
+        "Education is boring, we do the same worksheets.",
+        "My keyworker is good to me.",
+        "Sometimes we are stuck in our rooms all evening because of staff shortages.",
+        "I want to talk to someone about what happened on the unit last week.",
+        "The gym is the best part of the week.",
+        "I do not get told when my court date is.",
+        "Phone calls home get cut short when the unit is busy.",
+        "Some of the older boys take our canteen.",
+        "I like cooking in the life skills kitchen.",
+    ),
+    "staff": (
+        "We are often two staff short on the late shift, so association gets cancelled.",
+        "Supervision happens, but it is usually cancelled when the unit is busy.",
+        "Refresher training is overdue for several of us.",
+        "Managers are visible on the units and easy to approach.",
+        "Agency staff do not always know the children's plans.",
+        "Handovers are rushed and information gets lost between shifts.",
+        "A child told me they are scared of another boy who keeps hitting them.",
+        "Teachers and care staff rarely meet to plan for each child.",
+        "The new key-working model is helping children settle.",
+        "Debriefs after incidents rarely happen.",
+        "Health staff are easy to reach when a child needs them.",
+        "Sickness absence puts pressure on everyone left on shift.",
+    ),
+}
 
 
-def synthetic_answers(questionnaire: Questionnaire, rng: random.Random, lean: float) -> dict:
-    """One plausible respondent. ``lean`` is the chance of a positive answer where one exists."""
+def synthetic_answers(
+    questionnaire: Questionnaire,
+    rng: random.Random,
+    lean: float,
+    comments: list[str] | None = None,
+) -> dict:
+    """One plausible respondent. ``lean`` is the chance of a positive answer where one exists.
+
+    ``comments`` is the pool of comments still unused (taken from as they are written); by
+    default a fresh one in the questionnaire's audience's voice.
+    """
+    if comments is None:
+        comments = list(DEMO_COMMENTS.get(questionnaire.audience, ()))
     answers: dict = {}
     for question in questionnaire.questions:
         if not is_asked(question, answers) or rng.random() < 0.04:
             continue
-        answer = _answer(question, rng, lean)
+        answer = _answer(question, rng, lean, comments)
         if answer is not None:
             answers[question.id] = answer
     return answers
@@ -58,9 +94,11 @@ DEMO_WEIGHTS = {
 }
 
 
-def _answer(question: Question, rng: random.Random, lean: float):
+def _answer(question: Question, rng: random.Random, lean: float, comments: list[str]):
     if question.type == "text":
-        return rng.choice(DEMO_COMMENTS) if rng.random() < 0.3 else None
+        if not comments or rng.random() >= 0.3:
+            return None
+        return comments.pop(rng.randrange(len(comments)))
     if rng.random() < 0.05:
         return [DONT_WANT_TO_SAY] if question.type == "multiple" else DONT_WANT_TO_SAY
     real = [option for option in question.option_ids if option != DONT_WANT_TO_SAY]
@@ -95,11 +133,11 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
         inspection.opened_on = dt.date.today() - dt.timedelta(days=days_ago)
         for audience, count in (("children", children), ("staff", staff)):
             questionnaire = library.current(audience, place.type)
+            unused = list(DEMO_COMMENTS[audience])
             for _ in range(count):
                 ballot = {"nonce": f"demo-{rng.random()}"}
-                responses.submit(
-                    inspection, questionnaire, synthetic_answers(questionnaire, rng, lean), ballot
-                )
+                answers = synthetic_answers(questionnaire, rng, lean, unused)
+                responses.submit(inspection, questionnaire, answers, ballot)
         if closed:
             inspections.close_inspection(inspection)
             # Finalised, as a real earlier inspection would be, so the current one has

@@ -52,11 +52,17 @@ def to_html(evidence: dict, inspection) -> str:
         )
 
 
-def to_pdf(evidence: dict, inspection) -> bytes:
+def _no_fetching(url: str, *args, **kwargs):
+    raise ValueError(f"the evidence PDF fetches nothing ({url})")
+
+
+def pdf_document(evidence: dict, inspection):
+    """The laid-out WeasyPrint document (pages, anchors, bookmarks), before writing."""
     from weasyprint import HTML
 
-    def no_fetching(url: str, *args, **kwargs):
-        raise ValueError(f"the evidence PDF fetches nothing ({url})")
-
     html = to_html(evidence, inspection)
-    return HTML(string=html, url_fetcher=no_fetching, media_type="print").write_pdf()
+    return HTML(string=html, url_fetcher=_no_fetching, media_type="print").render()
+
+
+def to_pdf(evidence: dict, inspection) -> bytes:
+    return pdf_document(evidence, inspection).write_pdf()

@@ -195,7 +195,7 @@ def test_the_evidence_page_shows_charts_marks_and_flags_first(app, client, setti
     assert "<svg" in html and 'role="img"' in html and "<title id=" in html
     assert "significantly better" in html
     assert "evidence.css" in html
-    assert html.index("Safeguarding flags") < html.index("Results by question")
+    assert html.index("Safeguarding flags") < html.index("Results by area")
     assert "http://" not in html.replace("http://www.w3.org", "")
 
 
@@ -355,7 +355,7 @@ def test_tick_box_disclosures_come_first_counted_once_per_child_and_banded_below
     }
     assert block["any"] == {"count": None, "fewer_than": 5}
     assert html.index("Tick-box disclosures") < html.index("How to read this")
-    assert html.count("at least 1, fewer than 5") == 3  # the note, harm and any
+    assert html.count("at least 1, fewer than 5") == 4  # the summary, the note, harm and any
     rows = tables.rows(built)
     assert [r[4] for r in rows[:2]] == ["disclosure", "disclosure"]
     assert [(r[7], r[6], r[8], r[18]) for r in rows[:2]] == [
@@ -373,3 +373,50 @@ def test_tick_box_disclosures_come_first_counted_once_per_child_and_banded_below
         ("harm", 5, False),
         ("any", 5, False),
     ]
+
+
+def test_the_page_reads_summary_first_then_one_table_per_area_with_marked_differences(
+    app, client, setting
+):
+    sign_in(client, setting["email"])
+    html = unlock(client, setting["current"], "/evidence", expect=200).get_data(as_text=True)
+    order = ["Contents", 'id="summary-heading"', 'id="disclosures-heading"', 'id="flags-heading"']
+    order += ['id="area-tiny-children-safety"', 'id="appendices"', 'id="comments-heading"']
+    positions = [html.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    # One row a question in its area's table, the significant difference shaded and marked.
+    table = html[html.index('id="area-tiny-children-safety"') :]
+    table = table[: table.index("</table>")]
+    row = table[table.index('id="row-tiny-children-feel_safe"') :]
+    row = row[: row.index("</tr>")]
+    assert "sig sig--better" in row and "▲" in row and "+70.0" in row
+    assert "staff_respect" not in table  # care has its own table
+    assert 'id="area-tiny-children-care"' in html
+    # Words, not ids; plurals by number.
+    assert "Safety" in table and ">safety<" not in html
+    assert "1 results" not in html and "of 1 other establishments" not in html
+    assert "inspection of 1 other establishment of the same type" in html
+
+
+def test_the_demo_reads_true_in_labels_and_voices(shipped_app):
+    from survey_app.demo import DEMO_COMMENTS
+
+    with shipped_app.app_context():
+        created = load_demo(children=40, staff=90, seed=3)
+        inspection = db.session.get(Inspection, created["current"])
+        evidence = report.build(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
+        html = render.to_html(evidence, inspection)
+    for block in evidence["comments"]:
+        texts = [comment["text"] for comment in block["comments"]]
+        assert texts and len(texts) == len(set(texts)), block["audience"]
+        assert set(texts) <= set(DEMO_COMMENTS[block["audience"]]), block["audience"]
+    flagged = [flag["text"] for flag in evidence["safeguarding_flags"]]
+    assert len(flagged) == len(set(flagged))
+    import re
+
+    body = html[html.index("<body") :]
+    shown = re.sub(r"<[^>]+>", " ", body)  # what a reader sees, not ids in attributes
+    for raw in ("wish_to_talk", "daily_life", "family_contact", "_"):
+        assert raw not in shown, raw
+    assert not re.search(r"\d{4}-\d\d-\d\dT", shown)  # no ISO times
+    assert "Contact with family" in html and "Suggested lines of enquiry" in html
