@@ -220,3 +220,22 @@ def test_recall_on_the_corpus_is_at_least_95_percent(language):
 
 # Speed is measured by `python -m benchmarks.safeguarding` (timings are too noisy for a unit
 # test on a shared machine): about 0.25 s for 2,000 comments with a new flagger.
+
+
+def test_the_evidence_schema_names_every_category_the_flags_and_ticks_can_have():
+    """A comment flagged as restraint, staff misconduct or whistleblowing must not make the
+    JSON export fail its own schema (the schema once listed only four categories)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from survey_app.questionnaire import DISCLOSURE_CATEGORIES
+
+    schema_path = Path(__file__).resolve().parents[2] / "survey_app/schema/evidence.schema.json"
+    text = schema_path.read_text(encoding="utf-8")
+    enums = [
+        tuple(json.loads(match))
+        for match in re.findall(r'"enum": (\[[^\]]*"wish_to_talk"[^\]]*\])', text)
+    ]
+    assert enums, "no category enum found in the evidence schema"
+    assert all(enum == DISCLOSURE_CATEGORIES for enum in enums), enums
