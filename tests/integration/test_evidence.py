@@ -28,10 +28,15 @@ SCHEMA = json.loads(
 )
 
 
-def seal(app, inspection_id: str, audience: str, answers_list: list[dict]) -> None:
+def seal(
+    app, inspection_id: str, audience: str, answers_list: list[dict], version: int | None = None
+) -> None:
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
-        questionnaire = app.extensions["questionnaires"].current(audience, "stc")
+        library = app.extensions["questionnaires"]
+        questionnaire = library.current(audience, "stc")
+        if version is not None:
+            questionnaire = library.get(questionnaire.id, version)
         for answers in answers_list:
             responses.add_sealed(inspection, questionnaire, answers)
         db.session.commit()
@@ -361,3 +366,47 @@ def test_tick_box_disclosures_come_first_counted_once_per_child_and_banded_below
         ("harm", 5, False),
         ("any", 5, False),
     ]
+
+
+def test_a_question_whose_wording_or_period_changed_is_not_compared(shipped_app):
+    """A previous inspection on version 1 ("Do you feel safe here now?", no period) and one
+    on version 2 (the same question, its period stated in a hint): the percentages measure
+    different things, so the evidence does not compare them and says so."""
+    factory = Factory(shipped_app)
+    centre = factory.establishment("Centre W")
+    previous = factory.inspection(establishment=centre)
+    answers = [{"safe_now": "yes"}] * 2 + [{"safe_now": "no"}] * 8
+    seal(shipped_app, previous, "children", answers, version=1)
+    finalise(shipped_app, previous)
+    current = factory.inspection(establishment=centre)
+    seal(shipped_app, current, "children", [{"safe_now": "yes"}] * 10, version=2)
+    with shipped_app.app_context():
+        stored = db.session.get(PublishedCount, (previous, "children-stc", "safe_now"))
+        assert stored.questionnaire_version == 1
+        inspection = db.session.get(Inspection, current)
+        evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+        html = render.to_html(evidence, inspection)
+    Draft202012Validator(SCHEMA).validate(evidence)
+    [children] = evidence["questionnaires"]
+    safe_now = next(q for q in children["questions"] if q["id"] == "safe_now")
+    assert safe_now["comparisons"]["previous"] is None
+    not_compared = evidence["compared_with"]["previous"]["not_compared"]
+    assert "children-stc/safe_now" in not_compared
+    assert "Not compared with the previous inspection" in html
+    assert "children-stc/safe_now" in html
+    # The same version on both sides is compared.
+    later = factory.inspection(establishment=centre)
+    finalise(shipped_app, current)
+    seal(shipped_app, later, "children", [{"safe_now": "no"}] * 10, version=2)
+    with shipped_app.app_context():
+        inspection = db.session.get(Inspection, later)
+        inspection.previous_id, inspection.previous_chosen = current, True
+        db.session.commit()
+        evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+    [children] = evidence["questionnaires"]
+    safe_now = next(q for q in children["questions"] if q["id"] == "safe_now")
+    assert (
+        safe_now["comparisons"]["previous"]["base"],
+        safe_now["comparisons"]["previous"]["positive"],
+    ) == (10, 10)
+    assert "children-stc/safe_now" not in evidence["compared_with"]["previous"]["not_compared"]

@@ -134,3 +134,20 @@ def test_the_report_summarises_then_lists_the_hardest_first():
     assert "median" in first and "90th percentile" in first and "0 above 4" in first
     grades = [float(line.split()[0]) for line in rest]
     assert grades == sorted(grades, reverse=True)
+
+
+def test_a_question_compares_only_with_the_same_wording_and_period():
+    import dataclasses
+
+    loaded = qn.load_directory(SHIPPED)
+    v1, v2 = loaded[("children-stc", 1)], loaded[("children-stc", 2)]
+    safe_now = v2.question("safe_now")
+    assert safe_now.comparable(safe_now)
+    assert not safe_now.comparable(v1.question("safe_now"))  # v1 states no period
+    assert not safe_now.comparable(None)
+    assert not safe_now.comparable(dataclasses.replace(safe_now, period="last_month"))
+    assert not safe_now.comparable(dataclasses.replace(safe_now, text="Are you safe?"))
+    assert not safe_now.comparable(dataclasses.replace(safe_now, hint="Think about today."))
+    assert not safe_now.comparable(v2.question("staff_listen"))
+    # Background questions kept word for word still compare across versions.
+    assert v2.question("age_band").comparable(v1.question("age_band"))
