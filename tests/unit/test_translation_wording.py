@@ -13,7 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def catalogue(code: str) -> dict[str, str]:
     path = ROOT / "translations" / code / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if m.id and isinstance(m.id, str)}
+        return {
+            m.id: m.string
+            for m in read_po(handle)
+            if m.id and isinstance(m.id, str) and not m.context
+        }
 
 
 def childrens_strings() -> set[str]:
@@ -56,3 +60,36 @@ def test_new_arabic_hints_do_not_use_a_masculine_imperative():
     assert hints
     for hint in hints:
         assert not ar[hint].startswith("فكّر"), hint  # "think!" said to a boy only
+
+
+def test_welsh_answers_follow_the_verb_and_staff_text_keeps_its_register(shipped_app):
+    from flask_babel import force_locale
+
+    from survey_app import questionnaire_text
+
+    library = shipped_app.extensions["questionnaires"]
+    children = library.get("children-stc", 2)
+    staff = library.get("staff-stc", 2)
+
+    def answers(questionnaire, question_id):
+        question = questionnaire.question(question_id)
+        return [questionnaire_text.answer(questionnaire, question, o) for o in question.options[:2]]
+
+    with shipped_app.test_request_context(), force_locale("cy"):
+        assert answers(children, "safe_now") == ["Ydw", "Nac ydw"]  # Wyt ti...?
+        assert answers(children, "hurt_by_staff_told") == ["Do", "Naddo"]  # Wnest ti...?
+        assert answers(staff, "enough_staff") == ["Oes", "Nac oes"]  # Oes...?
+        # The same English words, the children's "ti" and the staff's "chi".
+        assert questionnaire_text.text(children, "Think about the last month.").startswith(
+            "Meddylia"
+        )
+        assert questionnaire_text.text(staff, "Think about the last month.").startswith(
+            "Meddyliwch"
+        )
+    with shipped_app.test_request_context(), force_locale("pl"):
+        assert questionnaire_text.text(staff, "About you") == "Informacje o Państwu"
+        assert questionnaire_text.text(children, "About you") != "Informacje o Państwu"
+        assert answers(children, "safe_now") == ["Tak", "Nie"]
+    with shipped_app.test_request_context(), force_locale("en"):
+        assert answers(children, "safe_now") == ["Yes", "No"]
+        assert questionnaire_text.text(staff, "About you") == "About you"
