@@ -53,8 +53,9 @@ def _walk(node: yaml.Node, trail: list[str]) -> Iterator[tuple[int, str, list[st
 def _yes_no_questions(node: yaml.Node) -> Iterator[tuple[int, str, str]]:
     """``(line, question id, question text)`` of every yes/no question."""
     if isinstance(node, yaml.MappingNode):
-        if _scalar(node, "type") == "yes_no" and _scalar(node, "text"):
-            yield node.start_mark.line + 1, _scalar(node, "id") or "", _scalar(node, "text")
+        text = _scalar(node, "text")
+        if _scalar(node, "type") == "yes_no" and text:
+            yield node.start_mark.line + 1, _scalar(node, "id") or "", text
         for _key, value in node.value:
             yield from _yes_no_questions(value)
     elif isinstance(node, yaml.SequenceNode):
