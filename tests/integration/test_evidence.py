@@ -410,3 +410,20 @@ def test_a_question_whose_wording_or_period_changed_is_not_compared(shipped_app)
         safe_now["comparisons"]["previous"]["positive"],
     ) == (10, 10)
     assert "children-stc/safe_now" not in evidence["compared_with"]["previous"]["not_compared"]
+
+
+def test_an_inspection_answered_on_version_1_still_gives_its_evidence(shipped_app):
+    factory = Factory(shipped_app)
+    inspection_id = factory.inspection(establishment=factory.establishment("Centre V"))
+    seal(shipped_app, inspection_id, "children", [{"ever_unsafe": "yes"}] * 6, version=1)
+    seal(shipped_app, inspection_id, "staff", [{"children_feel_safe": "no"}] * 6, version=1)
+    with shipped_app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+        html = render.to_html(evidence, inspection)
+    Draft202012Validator(SCHEMA).validate(evidence)
+    children = next(q for q in evidence["questionnaires"] if q["id"] == "children-stc")
+    ever_unsafe = next(q for q in children["questions"] if q["id"] == "ever_unsafe")
+    assert ever_unsafe["text"] == "Have you ever felt unsafe here?"  # v1's own wording
+    assert (ever_unsafe["base"], ever_unsafe["positive"]["count"]) == (6, 0)
+    assert "Have you ever felt unsafe here?" in html
