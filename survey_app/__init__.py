@@ -126,6 +126,11 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         code = select_locale()
         return {"page_lang": code, "page_dir": text_direction(code), "languages": LANGUAGES}
 
+    from . import questionnaire_text
+
+    app.jinja_env.globals["qt"] = questionnaire_text.text
+    app.jinja_env.globals["qa"] = questionnaire_text.answer
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

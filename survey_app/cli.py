@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import access, accounts, inspections, private_files, signposting
+from . import access, accounts, inspections, private_files, readability, signposting
 from .models import (
     ESTABLISHMENT_TYPES,
     INSPECTION_KINDS,
@@ -24,7 +24,7 @@ from .models import (
     audit,
     db,
 )
-from .questionnaire import DefinitionError, load_directory
+from .questionnaire import DefinitionError, current_problems, load_directory, newest
 
 CLI_ACTOR = "command line"
 
@@ -257,8 +257,39 @@ def questionnaires_check(directory: str | None) -> None:
             click.echo(problem, err=True)
         count = len(error.problems)
         raise click.ClickException(f"{count} problem{'s' if count != 1 else ''} found") from None
+    latest = newest(loaded.values())
+    problems = current_problems(loaded.values())
+    for questionnaire in latest.values():
+        problems.extend(readability.problems(questionnaire))
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        count = len(problems)
+        raise click.ClickException(f"{count} problem{'s' if count != 1 else ''} found")
     for questionnaire in sorted(loaded.values(), key=lambda q: q.key):
         click.echo(f"{questionnaire.key}: {len(questionnaire.questions)} questions, valid")
+
+
+@questionnaires_cli.command("readability")
+@click.option("--directory", type=click.Path(file_okay=False), default=None)
+@click.option("--all-versions", is_flag=True, help="Also report older versions.")
+def questionnaires_readability(directory: str | None, all_versions: bool) -> None:
+    """Flesch-Kincaid grade of every string a respondent reads (textstat), hardest first.
+
+    Children's strings of four words or more must be at grade 4 or below; ``check``
+    enforces it for the newest version of each children's questionnaire.
+    """
+    directory = directory or current_app.config["QUESTIONNAIRE_DIR"]
+    try:
+        loaded = load_directory(directory)
+    except DefinitionError as error:
+        raise click.ClickException(
+            f"the definitions do not load; run questionnaires check ({error.problems[0]})"
+        ) from None
+    chosen = loaded.values() if all_versions else newest(loaded.values()).values()
+    for questionnaire in sorted(chosen, key=lambda q: q.key):
+        for line in readability.report(questionnaire):
+            click.echo(line)
 
 
 def register_commands(app: Flask) -> None:

@@ -269,6 +269,8 @@ class PublishedCount(Model):
     # Answered with a not-applicable option: counted, kept out of the base.
     not_applicable: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     options: Mapped[dict] = mapped_column(JSON)
+    # The newest version the responses used: its wording and period are what they answered.
+    questionnaire_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class SafeguardingReferral(Model):

@@ -37,6 +37,14 @@ DISCLOSURE_CATEGORIES = (
 )
 # The time an experience question asks about, stated to the respondent in the hint.
 PERIODS = ("today", "last_week", "last_month", "last_three_months", "since_arrival")
+# Words that state each period in an English hint (any one of them will do).
+PERIOD_WORDS = {
+    "today": ("now", "today"),
+    "last_week": ("last week", "last 7 days", "last seven days"),
+    "last_month": ("last month",),
+    "last_three_months": ("last 3 months", "last three months"),
+    "since_arrival": ("came here", "first night", "since you started", "since you arrived"),
+}
 
 
 def N_(text: str) -> str:
@@ -91,6 +99,31 @@ class Question:
     @property
     def option_ids(self) -> tuple[str, ...]:
         return tuple(option.id for option in self.options)
+
+    @property
+    def is_experience(self) -> bool:
+        """A question about what happened or how things are, as opposed to who answered
+        (background) or what they wrote (text): it must say which period it asks about."""
+        return self.is_choice and not self.background
+
+    def wording(self) -> dict:
+        """What the respondent read: two results compare only when this is the same."""
+        return {
+            "text": self.text,
+            "hint": self.hint,
+            "options": [option.text for option in self.options],
+            "period": self.period,
+        }
+
+    def comparable(self, other: Question | None) -> bool:
+        """Whether results for this question and ``other`` (the same id in another
+        version) measure the same thing: same meaning, same wording, same period."""
+        return (
+            other is not None
+            and other.id == self.id
+            and other.meaning() == self.meaning()
+            and other.wording() == self.wording()
+        )
 
     def meaning(self) -> dict:
         """What may never change for this id in a later version."""
@@ -447,6 +480,73 @@ def _check_pairs(loaded: Mapping[tuple[str, int], Questionnaire], problems: list
             elif target[1].pair != f"{questionnaire.id}/{question.id}":
                 back = f"{questionnaire.id}/{question.id}"
                 problems.append(f"{where}: {question.pair!r} must pair back with pair: {back}")
+
+
+def newest(loaded: Iterable[Questionnaire]) -> dict[str, Questionnaire]:
+    """The newest version of each questionnaire id."""
+    found: dict[str, Questionnaire] = {}
+    for questionnaire in loaded:
+        known = found.get(questionnaire.id)
+        if known is None or questionnaire.version > known.version:
+            found[questionnaire.id] = questionnaire
+    return found
+
+
+def current_problems(loaded: Iterable[Questionnaire]) -> list[str]:
+    """What the newest version of every questionnaire must hold beyond loading: every
+    experience question names its period and its hint states it, and the two questions
+    of a pair ask about the same period and the same respondents (if one sets some aside,
+    by routing or a not-applicable answer, so must the other). Older versions are exempt:
+    they stay readable for the inspections that used them; so is a questionnaire that
+    states no period at all (a test fixture), since it measures no change."""
+    problems = []
+    latest = newest(loaded)
+    for questionnaire in sorted(latest.values(), key=lambda q: q.key):
+        if not any(q.period for q in questionnaire.questions):
+            continue
+        for question in questionnaire.questions:
+            where = f"{questionnaire.source}:1: {question.id}"
+            if not question.is_experience:
+                continue
+            if question.period is None:
+                problems.append(f"{where}.period: an experience question must state its period")
+                continue
+            words = PERIOD_WORDS[question.period]
+            if not any(w in (question.hint or "").lower() for w in words):
+                problems.append(
+                    f"{where}.hint: must state the period {question.period!r} (say {words[0]!r})"
+                )
+            if not question.pair:
+                continue
+            other_id, other_question_id = question.pair.split("/", 1)
+            other_questionnaire = latest.get(other_id)
+            if other_questionnaire is None:
+                continue
+            target = next(
+                (q for q in other_questionnaire.questions if q.id == other_question_id), None
+            )
+            if target is None:
+                problems.append(
+                    f"{where}.pair: {question.pair!r} is not in the newest version "
+                    f"{other_questionnaire.key}"
+                )
+                continue
+            if target.period != question.period:
+                problems.append(
+                    f"{where}.pair: asks about {question.period!r} but {question.pair} "
+                    f"asks about {target.period!r}; a pair must ask about the same period"
+                )
+
+            def sets_aside(q: Question) -> bool:
+                return q.when is not None or bool(q.not_applicable)
+
+            if sets_aside(question) != sets_aside(target):
+                problems.append(
+                    f"{where}.pair: only one of the pair sets aside those it does not apply "
+                    f"to (routing or a not-applicable answer); {question.pair} must count "
+                    "the same respondents"
+                )
+    return problems
 
 
 class BrokenLibrary:

@@ -9,11 +9,13 @@ The raw responses stay sealed until they are purged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from ..models import Establishment, Inspection, PublishedCount, db, today
+from ..questionnaire import Question, Questionnaire
 from .aggregate import QuestionnaireSummary
 
 
@@ -51,6 +53,7 @@ def finalise(inspection: Inspection, summaries: dict[str, QuestionnaireSummary])
                     not_applicable=counts.not_applicable,
                     positive=counts.positive,
                     options=dict(counts.options),
+                    questionnaire_version=summary.latest.version,
                 )
             )
             stored += 1
@@ -65,6 +68,27 @@ class Pooled:
 
     base: int
     positive: int
+    # The questionnaire version whose wording the counts answered; None when pooled
+    # inspections answered different versions.
+    version: int | None = None
+
+
+def same_question(
+    library_get: Callable[[str, int], Questionnaire | None],
+    questionnaire_id: str,
+    question: Question,
+    version: int | None,
+) -> bool:
+    """Whether counts that answered ``version`` of the questionnaire measured ``question``:
+    the same id, meaning, wording and period (``Question.comparable``)."""
+    definition = library_get(questionnaire_id, version) if version is not None else None
+    if definition is None:
+        return False
+    try:
+        other = definition.question(question.id)
+    except KeyError:
+        return False
+    return question.comparable(other)
 
 
 def _finalised_before(inspection: Inspection):
@@ -125,14 +149,20 @@ def pooled(inspections: list[Inspection]) -> dict[tuple[str, str], Pooled]:
     if not inspections:
         return {}
     totals: dict[tuple[str, str], list[int]] = {}
+    versions: dict[tuple[str, str], set[int]] = {}
     rows = db.session.scalars(
         select(PublishedCount).where(PublishedCount.inspection_id.in_([i.id for i in inspections]))
     )
     for row in rows:
-        total = totals.setdefault((row.questionnaire_id, row.question_id), [0, 0])
+        key = (row.questionnaire_id, row.question_id)
+        total = totals.setdefault(key, [0, 0])
         total[0] += row.asked - row.missing - row.dont_want_to_say - (row.not_applicable or 0)
         total[1] += row.positive
-    return {key: Pooled(base, positive) for key, (base, positive) in totals.items()}
+        versions.setdefault(key, set()).add(row.questionnaire_version)
+    return {
+        key: Pooled(base, positive, next(iter(versions[key])) if len(versions[key]) == 1 else None)
+        for key, (base, positive) in totals.items()
+    }
 
 
 def by_inspection(inspections: list[Inspection]) -> dict[tuple[str, str], list[Pooled]]:
@@ -149,6 +179,6 @@ def by_inspection(inspections: list[Inspection]) -> dict[tuple[str, str], list[P
     for row in rows:
         base = row.asked - row.missing - row.dont_want_to_say - (row.not_applicable or 0)
         found.setdefault((row.questionnaire_id, row.question_id), []).append(
-            Pooled(base, row.positive)
+            Pooled(base, row.positive, row.questionnaire_version)
         )
     return found

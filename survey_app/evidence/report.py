@@ -192,6 +192,10 @@ class Builder:
         self.comparators = published.comparators(inspection)
         self.previous_counts = published.pooled([self.previous] if self.previous else [])
         self.comparator_units = published.by_inspection(self.comparators)
+        # Questions with counts to compare with that asked something else (other wording
+        # or period): "previous" / "comparator" -> ["questionnaire/question", ...].
+        self.not_compared: dict[str, list[str]] = {"previous": [], "comparator": []}
+        self.library_get = current_app.extensions["questionnaires"].get
         self.flagger = safeguarding.flagger(current_app.config.get("SAFEGUARDING_PHRASES_DIR"))
         self.referrals = {
             referral.comment_ref: referral
@@ -247,6 +251,7 @@ class Builder:
             key = (summary.questionnaire_id, question.id)
             previous = self.previous_counts.get(key)
             units = self.comparator_units.get(key)
+            previous, units = self.comparable(summary, question, previous, units)
             entry["comparisons"] = {
                 "previous": None
                 if previous is None
@@ -260,6 +265,26 @@ class Builder:
             if not question.background:
                 entry["breakdowns"] = self.breakdowns(summary, counts)
         return entry
+
+    def comparable(self, summary: QuestionnaireSummary, question, previous, units):
+        """Keep only the counts that answered the same question (wording and period);
+        note the question as not compared where counts were set aside."""
+
+        def same(pooled) -> bool:
+            return published.same_question(
+                self.library_get, summary.questionnaire_id, question, pooled.version
+            )
+
+        where = f"{summary.questionnaire_id}/{question.id}"
+        if previous is not None and not same(previous):
+            previous = None
+            self.not_compared["previous"].append(where)
+        if units:
+            kept = [unit for unit in units if same(unit)]
+            if len(kept) < len(units):
+                self.not_compared["comparator"].append(where)
+            units = kept
+        return previous, units
 
     def held(self, summary: QuestionnaireSummary) -> int | None:
         """Children held on the day, for the children's questionnaire; else ``None``."""
@@ -571,10 +596,12 @@ class Builder:
                 else {
                     **_dated(self.previous),
                     "chosen_by_team": inspection.previous_chosen,
+                    "not_compared": self.not_compared["previous"],
                 },
                 "comparator": {
                     "establishment_type": inspection.establishment.type,
                     "inspections": [_dated(c) for c in self.comparators],
+                    "not_compared": self.not_compared["comparator"],
                 },
             },
             "unopenable_responses": broken,

@@ -653,6 +653,45 @@ def test_questionnaires_check_passes_on_the_shipped_and_tiny_definitions(app, di
     assert all(line.endswith(" questions, valid") for line in found)
 
 
+def test_questionnaires_check_holds_the_newest_shipped_versions_to_periods_and_reading_age(
+    app, tmp_path
+):
+    folder = tmp_path / "shipped"
+    shutil.copytree(SHIPPED_QUESTIONNAIRES, folder)
+    path = folder / "children-stc.v2.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "hint: Think about the last week, in the day and at night."
+    hard = "hint: Consider, approximately, the previous seven days, including overnight."
+    path.write_text(text.replace(old, hard), encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["questionnaires", "check", "--directory", str(folder)]
+    )
+    assert result.exit_code != 0
+    *problems, error = lines(result)
+    assert error == "Error: 2 problems found"
+    assert any("staff_there_when_needed.hint: must state the period" in p for p in problems)
+    assert any(
+        p.startswith("children-stc.v2: staff_there_when_needed (hint): Flesch-Kincaid grade")
+        for p in problems
+    )
+
+
+def test_questionnaires_readability_prints_a_report_per_current_questionnaire(app):
+    result = run(app, "questionnaires", "readability", "--directory", str(SHIPPED_QUESTIONNAIRES))
+    summaries = [line for line in lines(result) if not line.startswith(" ")]
+    assert [s.split(" ", 1)[0] for s in summaries] == ["children-stc.v2", "staff-stc.v2"]
+    assert summaries[0].endswith("; 0 above 4")
+    result = run(
+        app,
+        "questionnaires",
+        "readability",
+        "--all-versions",
+        "--directory",
+        str(SHIPPED_QUESTIONNAIRES),
+    )
+    assert len([line for line in lines(result) if not line.startswith(" ")]) == 4
+
+
 def broken_copy(tmp_path, old: str, new: str):
     """The tiny definitions with one edit in the children's file; returns the folder and the
     line of the edit."""

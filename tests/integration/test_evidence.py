@@ -28,10 +28,15 @@ SCHEMA = json.loads(
 )
 
 
-def seal(app, inspection_id: str, audience: str, answers_list: list[dict]) -> None:
+def seal(
+    app, inspection_id: str, audience: str, answers_list: list[dict], version: int | None = None
+) -> None:
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
-        questionnaire = app.extensions["questionnaires"].current(audience, "stc")
+        library = app.extensions["questionnaires"]
+        questionnaire = library.current(audience, "stc")
+        if version is not None:
+            questionnaire = library.get(questionnaire.id, version)
         for answers in answers_list:
             responses.add_sealed(inspection, questionnaire, answers)
         db.session.commit()
@@ -420,3 +425,64 @@ def test_the_demo_reads_true_in_labels_and_voices(shipped_app):
         assert raw not in shown, raw
     assert not re.search(r"\d{4}-\d\d-\d\dT", shown)  # no ISO times
     assert "Contact with family" in html and "Suggested lines of enquiry" in html
+
+
+def test_a_question_whose_wording_or_period_changed_is_not_compared(shipped_app):
+    """A previous inspection on version 1 ("Do you feel safe here now?", no period) and one
+    on version 2 (the same question, its period stated in a hint): the percentages measure
+    different things, so the evidence does not compare them and says so."""
+    factory = Factory(shipped_app)
+    centre = factory.establishment("Centre W")
+    previous = factory.inspection(establishment=centre)
+    answers = [{"safe_now": "yes"}] * 2 + [{"safe_now": "no"}] * 8
+    seal(shipped_app, previous, "children", answers, version=1)
+    finalise(shipped_app, previous)
+    current = factory.inspection(establishment=centre)
+    seal(shipped_app, current, "children", [{"safe_now": "yes"}] * 10, version=2)
+    with shipped_app.app_context():
+        stored = db.session.get(PublishedCount, (previous, "children-stc", "safe_now"))
+        assert stored.questionnaire_version == 1
+        inspection = db.session.get(Inspection, current)
+        evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+        html = render.to_html(evidence, inspection)
+    Draft202012Validator(SCHEMA).validate(evidence)
+    [children] = evidence["questionnaires"]
+    safe_now = next(q for q in children["questions"] if q["id"] == "safe_now")
+    assert safe_now["comparisons"]["previous"] is None
+    not_compared = evidence["compared_with"]["previous"]["not_compared"]
+    assert "children-stc/safe_now" in not_compared
+    assert "Not compared with the previous inspection" in html
+    assert "children-stc/safe_now" in html
+    # The same version on both sides is compared.
+    later = factory.inspection(establishment=centre)
+    finalise(shipped_app, current)
+    seal(shipped_app, later, "children", [{"safe_now": "no"}] * 10, version=2)
+    with shipped_app.app_context():
+        inspection = db.session.get(Inspection, later)
+        inspection.previous_id, inspection.previous_chosen = current, True
+        db.session.commit()
+        evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+    [children] = evidence["questionnaires"]
+    safe_now = next(q for q in children["questions"] if q["id"] == "safe_now")
+    assert (
+        safe_now["comparisons"]["previous"]["base"],
+        safe_now["comparisons"]["previous"]["positive"],
+    ) == (10, 10)
+    assert "children-stc/safe_now" not in evidence["compared_with"]["previous"]["not_compared"]
+
+
+def test_an_inspection_answered_on_version_1_still_gives_its_evidence(shipped_app):
+    factory = Factory(shipped_app)
+    inspection_id = factory.inspection(establishment=factory.establishment("Centre V"))
+    seal(shipped_app, inspection_id, "children", [{"ever_unsafe": "yes"}] * 6, version=1)
+    seal(shipped_app, inspection_id, "staff", [{"children_feel_safe": "no"}] * 6, version=1)
+    with shipped_app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        evidence = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+        html = render.to_html(evidence, inspection)
+    Draft202012Validator(SCHEMA).validate(evidence)
+    children = next(q for q in evidence["questionnaires"] if q["id"] == "children-stc")
+    ever_unsafe = next(q for q in children["questions"] if q["id"] == "ever_unsafe")
+    assert ever_unsafe["text"] == "Have you ever felt unsafe here?"  # v1's own wording
+    assert (ever_unsafe["base"], ever_unsafe["positive"]["count"]) == (6, 0)
+    assert "Have you ever felt unsafe here?" in html

@@ -44,8 +44,9 @@ def test_shipped_questionnaires_load_with_full_content():
         (q for q in loaded.values() if q.audience == "children"), key=lambda q: q.version
     )
     staff = max((q for q in loaded.values() if q.audience == "staff"), key=lambda q: q.version)
-    assert 40 <= len(children.questions) <= 60
-    assert 30 <= len(staff.questions) <= 45
+    # Version 2 covers every concern in the seeds; follow-ups are asked only when they apply.
+    assert 40 <= len(children.questions) <= 75
+    assert 30 <= len(staff.questions) <= 50
     for questionnaire in (children, staff):
         assert any(q.background for q in questionnaire.questions)
         assert questionnaire.questions[-1].type == "text"
@@ -288,3 +289,44 @@ def test_any_text_either_parses_or_raises_a_definition_error(text):
         qn.parse(text, "fuzz.v1.yaml")
     except qn.DefinitionError as error:
         assert all(problem.startswith("fuzz.v1.yaml:") for problem in error.problems)
+
+
+def test_version_2_keeps_the_disclosures_and_covers_the_concerns_of_the_seeds():
+    loaded = qn.load_directory(ROOT / "questionnaires")
+    children, staff = loaded[("children-stc", 2)], loaded[("staff-stc", 2)]
+    for question_id in ("hurt_by_child_what", "hurt_by_staff_what"):
+        assert children.question(question_id).disclosures == {
+            "hit_kicked": "harm",
+            "threatened": "harm",
+            "sexual": "abuse",
+        }
+    assert children.question("hurt_by_staff").disclosures == {"yes": "staff_misconduct"}
+    assert children.question("held_recently_hurt").disclosures == {"yes": "restraint"}
+    assert set(children.question("self_harm_help").disclosures.values()) == {"self_harm"}
+    marked = {c for q in staff.questions for c in q.disclosures.values()}
+    assert marked == {"staff_misconduct", "restraint", "whistleblowing"}
+    # Harm by staff no longer mixes in confiscation, and has its "did you tell?" follow-up.
+    assert "things_taken" not in children.question("hurt_by_staff_what").option_ids
+    assert children.question("hurt_by_staff_told").when.question == "hurt_by_staff"
+    for question_id in (
+        "searched_how", "know_advocate", "leaders_seen", "staff_there_when_needed",
+        "hours_out_of_room_weekend", "locked_in_room_how_long", "kept_apart", "rewards_fair",
+        "sanctions_fair", "treated_worse", "self_harm_help", "time_here",
+    ):  # fmt: skip
+        children.question(question_id)
+    for question_id in (
+        "separation_shortest_time", "children_rewards_fair", "children_sanctions_fair",
+        "children_treated_worse", "self_harm_support", "colleague_mistreat_seen",
+        "could_report_safely",
+    ):  # fmt: skip
+        staff.question(question_id)
+    # A child's "No" no longer mixes "not allowed", "no family" and "no lessons" with "No".
+    assert {"not_allowed", "no_one"} <= children.question("phone_family_needed").not_applicable
+    assert "no_family" in children.question("family_visit").not_applicable
+    for question_id in ("learning_in_lessons", "safe_in_lessons"):
+        assert children.question(question_id).not_applicable == {"no_lessons"}
+    # Agree/disagree scales have a middle and a "don't know" outside the base.
+    for question in staff.questions:
+        if "strongly_agree" in question.option_ids:
+            assert "neither" in question.option_ids
+            assert question.not_applicable == {"not_sure"}
