@@ -33,6 +33,42 @@ def submit(
         raise AlreadySubmitted from None
 
 
+class BallotUsedElsewhere(Exception):
+    """This ballot has already admitted a different sealed response."""
+
+
+def accept_browser_sealed(
+    inspection: Inspection, questionnaire: Questionnaire, sealed: bytes, ballot: dict
+) -> bool:
+    """Store a response sealed on a tablet (format 2), spending ``ballot``, in one transaction.
+
+    True when stored now, False when this very ciphertext was stored before (a retried upload
+    whose acknowledgement was lost: success, stored once). A *different* ciphertext with a spent
+    ballot raises ``BallotUsedElsewhere``. The server cannot read what it stores: whether the
+    answers are valid is decided once they are opened (``open_all`` counts invalid ones).
+    """
+    row = SealedResponse(
+        inspection_id=inspection.id,
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        sealed=sealed,
+    )
+    db.session.add(row)
+    if access.spend_ballot(ballot):
+        db.session.commit()
+        return True
+    db.session.rollback()
+    # Spent: by this same upload (the ciphertext is unique: a fresh ephemeral key each seal)?
+    again = db.session.execute(
+        select(func.count())
+        .select_from(SealedResponse)
+        .where(SealedResponse.inspection_id == inspection.id, SealedResponse.sealed == sealed)
+    ).scalar_one()
+    if again:
+        return False
+    raise BallotUsedElsewhere
+
+
 def add_sealed(inspection: Inspection, questionnaire: Questionnaire, answers: dict) -> None:
     """Seal ``answers`` and add them to the session; the caller commits (one transaction)."""
     context = sealing.response_context(inspection.id, questionnaire.id, questionnaire.version)

@@ -1,0 +1,152 @@
+"""The kiosk offline: what an enrolled tablet fetches to collect with no network, and where it
+sends the responses it sealed itself (issue 17).
+
+Online, over HTTPS, before the visit, the tablet fetches its *bundle* (the children's
+questionnaire versions for its inspection, as data, and the inspection's public key) and a
+supply of single-use ballots (``access.issue_offline_ballots``). Offline, the tablet checks and
+routes a child's answers with ``static/answers.js`` from that same definition, seals them with
+``static/seal.js`` (format 2), and keeps only the ciphertext. Back online it uploads each one with
+a ballot: stored exactly once (a retry of the same ciphertext is acknowledged, not stored again).
+
+These endpoints speak JSON only. They carry no CSRF token (a tablet offline all day has no
+fresh one): the kiosk cookie is ``SameSite=Strict``, so no other site's page sends it, and a
+JSON body cannot be posted across sites without a CORS preflight, which this app never grants.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import current_app, jsonify, request
+
+from .. import access, csrf, responses, sealing
+from ..models import Inspection, db
+from . import blueprint
+
+AUDIENCE = "children"
+SMALLEST_SEAL = 1 + 32 + 12 + 16  # format byte, ephemeral key, nonce, tag
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _refuse(error: Refused):
+    return jsonify(error=error.reason), error.status
+
+
+def _inspection() -> Inspection:
+    """The open inspection of the enrolled, unrevoked tablet that sent this request."""
+    kiosk = access.kiosk_from_cookie(request.cookies.get(access.KIOSK_COOKIE))
+    if kiosk is None:
+        raise Refused(403, "this tablet is not enrolled")
+    inspection = db.session.get(Inspection, kiosk.inspection_id)
+    if inspection is None or not inspection.is_open:
+        raise Refused(403, "this inspection is closed")
+    return inspection
+
+
+def _json_body() -> dict:
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        raise Refused(403, "requests from other sites are refused")
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        raise Refused(400, "send a JSON object with Content-Type: application/json")
+    return body
+
+
+def _children_versions(inspection: Inspection):
+    """Every version of the children's questionnaire for this setting: one retired mid-visit
+    still uploads and opens."""
+    library = current_app.extensions["questionnaires"]
+    return [
+        q
+        for q in library
+        if q.audience == AUDIENCE and inspection.establishment.type in q.establishment_types
+    ]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@blueprint.get("/kiosk/offline/bundle")
+def kiosk_offline_bundle():
+    """What the tablet keeps to run the questionnaire offline (no answers, nothing secret)."""
+    try:
+        inspection = _inspection()
+    except Refused as error:
+        return _refuse(error)
+    library = current_app.extensions["questionnaires"]
+    current = library.current(AUDIENCE, inspection.establishment.type)
+    return jsonify(
+        inspection=inspection.id,
+        public_key=_b64(inspection.public_key),
+        current={"id": current.id, "version": current.version} if current else None,
+        questionnaires=[q.client_definition() for q in _children_versions(inspection)],
+    )
+
+
+@blueprint.post("/kiosk/offline/ballots")
+@csrf.exempt
+def kiosk_offline_ballots():
+    """``{"count": n}`` -> ``{"ballots": [...]}``: n single-use ballots, nothing stored."""
+    try:
+        inspection = _inspection()
+        count = _json_body().get("count")
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise Refused(400, "count must be a whole number")
+        if not 1 <= count <= access.OFFLINE_BALLOT_BATCH:
+            raise Refused(400, f"count must be from 1 to {access.OFFLINE_BALLOT_BATCH}")
+    except Refused as error:
+        return _refuse(error)
+    return jsonify(ballots=access.issue_offline_ballots(inspection.id, AUDIENCE, count))
+
+
+def _sealed_bytes(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise Refused(400, "sealed must be base64url text")
+    try:
+        sealed = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raise Refused(400, "sealed must be base64url text") from None
+    if len(sealed) < SMALLEST_SEAL or sealed[0] != sealing.BROWSER_SEAL_FORMAT:
+        raise Refused(400, "sealed is not a browser-sealed response (format 2)")
+    return sealed
+
+
+@blueprint.post("/kiosk/offline/upload")
+@csrf.exempt
+def kiosk_offline_upload():
+    """One sealed response with its ballot. 200 ``{"stored": true}`` when stored now,
+    ``{"stored": false}`` when this same ciphertext was already stored (a retry), 409 when the
+    ballot already admitted something else."""
+    try:
+        inspection = _inspection()
+        body = _json_body()
+        ballot = access.offline_ballot(body.get("ballot"), inspection.id, AUDIENCE)
+        if ballot is None:
+            raise Refused(400, "that is not a ballot for this inspection")
+        version = body.get("version")
+        questionnaire = next(
+            (
+                q
+                for q in _children_versions(inspection)
+                if q.id == body.get("questionnaire") and q.version == version
+            ),
+            None,
+        )
+        if questionnaire is None:
+            raise Refused(400, "no such children's questionnaire for this inspection")
+        sealed = _sealed_bytes(body.get("sealed"))
+        try:
+            stored = responses.accept_browser_sealed(inspection, questionnaire, sealed, ballot)
+        except responses.BallotUsedElsewhere:
+            raise Refused(409, "that ballot has already been used") from None
+    except Refused as error:
+        return _refuse(error)
+    return jsonify(stored=stored)

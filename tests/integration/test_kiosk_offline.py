@@ -1,0 +1,234 @@
+"""The offline kiosk's server side: the bundle, a supply of ballots, and the upload that stores
+each browser-sealed response exactly once (issue 17)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from sqlalchemy import func, select
+
+from survey_app import access, inspections, sealing
+from survey_app.models import Inspection, SealedResponse, SpentBallot, db
+from tests.helpers import PASSPHRASE, enrol_kiosk
+
+pytestmark = pytest.mark.db
+
+MARKER = "MARKER-OFFLINE-41f2"
+
+
+@pytest.fixture
+def inspection_id(factory):
+    return factory.inspection([factory.inspector()])
+
+
+@pytest.fixture
+def tablet(client, factory, inspection_id):
+    enrol_kiosk(client, factory.kiosk_token(inspection_id), expect=302)
+    return client
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def bundle(tablet) -> dict:
+    return tablet.get("/kiosk/offline/bundle", expect=200).get_json()
+
+
+def ballots(tablet, count: int = 3, expect: int = 200) -> list[str]:
+    return tablet.post("/kiosk/offline/ballots", json={"count": count}, expect=expect).get_json()
+
+
+def seal_as_the_tablet(app, inspection_id: str, answers: dict, version: int = 1) -> bytes:
+    """What seal.js makes (format 2), made here with the Python side of the shared format."""
+    with app.app_context():
+        public_key = db.session.get(Inspection, inspection_id).public_key
+    context = sealing.response_context(inspection_id, "tiny-children", version)
+    plaintext = sealing.answers_plaintext(answers)
+    return sealing.seal(public_key, plaintext, context, seal_format=sealing.BROWSER_SEAL_FORMAT)
+
+
+def upload(tablet, token: str, sealed: bytes, expect: int = 200, change: dict | None = None):
+    body = {"ballot": token, "questionnaire": "tiny-children", "version": 1, "sealed": b64(sealed)}
+    body.update(change or {})
+    return tablet.post("/kiosk/offline/upload", json=body, expect=expect).get_json()
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(SealedResponse))
+
+
+def opened(app, inspection_id) -> list[dict]:
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        unsealer = inspections.unlock(inspection, PASSPHRASE)
+        result = [
+            unsealer.open_answers(
+                row.sealed,
+                sealing.response_context(
+                    inspection_id, row.questionnaire_id, row.questionnaire_version
+                ),
+            )
+            for row in db.session.scalars(select(SealedResponse))
+        ]
+        db.session.rollback()
+        return result
+
+
+def test_the_bundle_holds_the_definition_and_public_key_and_nothing_secret(
+    app, tablet, inspection_id
+):
+    got = bundle(tablet)
+    with app.app_context():
+        public_key = db.session.get(Inspection, inspection_id).public_key
+    assert got["inspection"] == inspection_id
+    assert base64.urlsafe_b64decode(got["public_key"] + "=") == public_key
+    assert got["current"] == {"id": "tiny-children", "version": 1}
+    assert [q["id"] for q in got["questionnaires"]] == ["tiny-children"]
+    assert {"id", "type", "options", "max_length", "when"} <= set(
+        got["questionnaires"][0]["questions"][0]
+    )
+
+
+def test_an_uploaded_response_is_stored_once_and_opens(app, tablet, inspection_id):
+    ballot = ballots(tablet, 1)["ballots"][0]
+    sealed = seal_as_the_tablet(app, inspection_id, {"feel_safe": "yes", "anything_else": MARKER})
+    assert upload(tablet, ballot, sealed) == {"stored": True}
+    assert stored(app) == 1
+    assert opened(app, inspection_id) == [{"feel_safe": "yes", "anything_else": MARKER}]
+    with app.app_context():
+        row = db.session.scalars(select(SealedResponse)).one()
+        assert MARKER.encode() not in row.sealed
+        assert row.questionnaire_id == "tiny-children" and row.questionnaire_version == 1
+
+
+def test_a_retried_upload_is_acknowledged_and_not_stored_twice(app, tablet, inspection_id):
+    ballot = ballots(tablet, 1)["ballots"][0]
+    sealed = seal_as_the_tablet(app, inspection_id, {"feel_safe": "no"})
+    assert upload(tablet, ballot, sealed) == {"stored": True}
+    assert upload(tablet, ballot, sealed) == {"stored": False}  # the lost acknowledgement
+    assert stored(app) == 1
+
+
+def test_a_ballot_admits_one_response_only(app, tablet, inspection_id):
+    ballot = ballots(tablet, 1)["ballots"][0]
+    upload(tablet, ballot, seal_as_the_tablet(app, inspection_id, {"feel_safe": "no"}))
+    other = seal_as_the_tablet(app, inspection_id, {"feel_safe": "yes"})
+    assert upload(tablet, ballot, other, expect=409) == {
+        "error": "that ballot has already been used"
+    }
+    assert stored(app) == 1
+    # A different ballot takes it.
+    assert upload(tablet, ballots(tablet, 1)["ballots"][0], other) == {"stored": True}
+    assert stored(app) == 2
+
+
+def test_ballots_are_unique_and_nothing_is_stored_when_they_are_issued(app, tablet):
+    with app.app_context():
+        before = {
+            table: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+    issued = ballots(tablet, 200)["ballots"]
+    assert len(set(issued)) == 200
+    with app.app_context():
+        after = {
+            table: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+    assert after == before
+
+
+def test_a_ballot_carries_no_time(app, tablet, inspection_id):
+    """Only [inspection, audience, nonce]: nothing says when or to whom it was issued."""
+    token = ballots(tablet, 1)["ballots"][0]
+    with app.app_context():
+        payload = access._offline_ballot_serializer().loads(token)
+    assert payload[:2] == [inspection_id, "children"] and len(payload) == 3
+
+
+def test_spending_stores_only_the_ballot_hash(app, tablet, inspection_id):
+    token = ballots(tablet, 1)["ballots"][0]
+    upload(tablet, token, seal_as_the_tablet(app, inspection_id, {"feel_safe": "yes"}))
+    with app.app_context():
+        nonce = access._offline_ballot_serializer().loads(token)[2]
+        hashes = db.session.scalars(select(SpentBallot.ballot_hash)).all()
+    assert len(hashes) == 1 and nonce not in hashes[0] and token not in hashes[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"ballot": "forged"}, "that is not a ballot for this inspection"),
+        ({"ballot": None}, "that is not a ballot for this inspection"),
+        ({"questionnaire": "tiny-staff"}, "no such children's questionnaire for this inspection"),
+        ({"version": 9}, "no such children's questionnaire for this inspection"),
+        ({"version": "1"}, "no such children's questionnaire for this inspection"),
+        ({"sealed": "not base64!"}, "sealed must be base64url text"),
+        (
+            {"sealed": b64(b"\x02" + b"x" * 20)},
+            "sealed is not a browser-sealed response (format 2)",
+        ),
+        (
+            {"sealed": b64(b"\x01" + b"x" * 80)},
+            "sealed is not a browser-sealed response (format 2)",
+        ),
+    ],
+)
+def test_bad_uploads_get_a_clear_error_and_store_nothing(
+    app, tablet, inspection_id, change, reason
+):
+    ballot = ballots(tablet, 1)["ballots"][0]
+    sealed = seal_as_the_tablet(app, inspection_id, {"feel_safe": "yes"})
+    assert upload(tablet, ballot, sealed, expect=400, change=change) == {"error": reason}
+    assert stored(app) == 0
+
+
+def test_a_ballot_for_another_inspection_is_refused(app, client, factory, tablet, inspection_id):
+    other = factory.inspection([factory.inspector()])
+    with app.app_context():
+        foreign = access.issue_offline_ballots(other, "children", 1)[0]
+    sealed = seal_as_the_tablet(app, inspection_id, {"feel_safe": "yes"})
+    assert upload(tablet, foreign, sealed, expect=400) == {
+        "error": "that is not a ballot for this inspection"
+    }
+
+
+def test_ballot_counts_out_of_range_are_refused(tablet):
+    for count in (0, 201, "3", True, None):
+        assert (
+            "error"
+            in tablet.post("/kiosk/offline/ballots", json={"count": count}, expect=400).get_json()
+        )
+    assert tablet.post("/kiosk/offline/ballots", data="count=3", expect=400).get_json() == {
+        "error": "send a JSON object with Content-Type: application/json"
+    }
+
+
+def test_a_cross_site_request_is_refused(tablet):
+    refused = tablet.post(
+        "/kiosk/offline/ballots",
+        json={"count": 1},
+        headers={"Sec-Fetch-Site": "cross-site"},
+        expect=403,
+    )
+    assert refused.get_json() == {"error": "requests from other sites are refused"}
+
+
+def test_an_unenrolled_or_revoked_tablet_or_a_closed_inspection_collects_nothing(
+    app, client, factory, tablet, inspection_id
+):
+    ballot = ballots(tablet, 1)["ballots"][0]
+    sealed = seal_as_the_tablet(app, inspection_id, {"feel_safe": "yes"})
+    with app.app_context():
+        access.revoke_kiosks(db.session.get(Inspection, inspection_id))
+    assert upload(tablet, ballot, sealed, expect=403) == {"error": "this tablet is not enrolled"}
+    ballots(tablet, 1, expect=403)
+    tablet.get("/kiosk/offline/bundle", expect=403)
+    # Enrolled again, but the inspection is closed.
+    enrol_kiosk(tablet, factory.kiosk_token(inspection_id), expect=302)
+    factory.close(inspection_id)
+    assert upload(tablet, ballot, sealed, expect=403) == {"error": "this inspection is closed"}
+    assert stored(app) == 0
