@@ -55,7 +55,9 @@ def kiosk_help() -> list[str]:
 def _wipe() -> None:
     """Forget everything about the child who just used the tablet."""
     session.clear()
-    g.clear_site_data = True
+    # A tablet that also works offline keeps sealed responses waiting in its storage (never an
+    # answer in the clear): clear its cache only, or they would be lost (respond/offline.py).
+    g.clear_site_data = "cache" if request.cookies.get("kiosk_offline") else True
 
 
 @blueprint.get("/kiosk/enrol/<token>")

@@ -17,14 +17,28 @@ from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path
 
-from flask import current_app, jsonify, request
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from .. import access, csrf, responses, sealing
-from ..models import Inspection, db
+from ..languages import LANGUAGES
+from ..models import Inspection, Kiosk, db
 from . import blueprint
+from .common import NOT_SENT, questionnaire_for, use_language
+from .kiosk import _enrolled_inspection
 
 AUDIENCE = "children"
+OFFLINE_COOKIE = "kiosk_offline"  # this tablet keeps sealed responses: never clear its storage
 SMALLEST_SEAL = 1 + 32 + 12 + 16  # format byte, ephemeral key, nonce, tag
 
 
@@ -39,15 +53,19 @@ def _refuse(error: Refused):
     return jsonify(error=error.reason), error.status
 
 
-def _inspection() -> Inspection:
-    """The open inspection of the enrolled, unrevoked tablet that sent this request."""
+def _tablet() -> tuple[Kiosk, Inspection]:
+    """The enrolled, unrevoked tablet that sent this request, and its open inspection."""
     kiosk = access.kiosk_from_cookie(request.cookies.get(access.KIOSK_COOKIE))
     if kiosk is None:
         raise Refused(403, "this tablet is not enrolled")
     inspection = db.session.get(Inspection, kiosk.inspection_id)
     if inspection is None or not inspection.is_open:
         raise Refused(403, "this inspection is closed")
-    return inspection
+    return kiosk, inspection
+
+
+def _inspection() -> Inspection:
+    return _tablet()[1]
 
 
 def _json_body() -> dict:
@@ -150,3 +168,132 @@ def kiosk_offline_upload():
     except Refused as error:
         return _refuse(error)
     return jsonify(stored=stored)
+
+
+@blueprint.post("/kiosk/offline/waiting")
+@csrf.exempt
+def kiosk_offline_waiting():
+    """``{"count": n}``: how many sealed responses this tablet holds, for the inspection page."""
+    try:
+        kiosk, _ = _tablet()
+        count = _json_body().get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 100_000:
+            raise Refused(400, "count must be a whole number from 0 to 100000")
+    except Refused as error:
+        return _refuse(error)
+    kiosk.waiting = count
+    db.session.commit()
+    return jsonify(waiting=count)
+
+
+# --- the pages and files a tablet keeps (static/kiosk-sw.js caches them) ------------------------
+
+PAGES = ("welcome", "questionnaire", "thanks", "cleared")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# What the children's pages use; the inspectors' and staff's files stay off the tablet.
+OFFLINE_STATIC = (
+    "survey.css",
+    "favicon.svg",
+    "js-on.js",
+    "kiosk.js",
+    "readaloud.js",
+    "stepper.js",
+    "answers.js",
+    "seal.js",
+    "kiosk-offline.js",
+)
+
+
+def offline_files() -> list[str]:
+    """Every URL the tablet needs with no network: each page in every shipped language."""
+    urls = [url_for("respond.kiosk_offline_start")]
+    for language in LANGUAGES:
+        urls.append(url_for("respond.kiosk_offline_start", language=language))
+        urls.extend(
+            url_for("respond.kiosk_offline_page", page=page, language=language) for page in PAGES
+        )
+    urls.extend(url_for("static", filename=name) for name in OFFLINE_STATIC)
+    for folder in ("symbols", "icons"):
+        urls.extend(
+            url_for("static", filename=f"{folder}/{path.name}")
+            for path in sorted((STATIC / folder).glob("*.svg"))
+        )
+    return urls
+
+
+@blueprint.get("/kiosk/offline/files.json")
+def kiosk_offline_files():
+    try:
+        _inspection()
+    except Refused as error:
+        return _refuse(error)
+    return jsonify(urls=offline_files())
+
+
+@blueprint.get("/kiosk/sw.js")
+def kiosk_service_worker():
+    """The service worker, served from /kiosk/ so that its scope is the kiosk (and only it)."""
+    response = send_file(STATIC / "kiosk-sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blueprint.get("/kiosk/offline/")
+def kiosk_offline_start():
+    inspection = _enrolled_inspection()
+    use_language(request.args.get("language"))
+    response = make_response(
+        render_template("kiosk/offline_start.html", inspection=inspection, offline=True)
+    )
+    # From now on a wipe on the online kiosk must not clear this tablet's storage: it holds the
+    # kept pages and the sealed responses waiting to be sent (kiosk._wipe).
+    response.set_cookie(
+        OFFLINE_COOKIE,
+        "1",
+        max_age=30 * 24 * 3600,
+        path="/kiosk",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@blueprint.get("/kiosk/offline/<page>")
+def kiosk_offline_page(page: str):
+    """A kiosk screen for the tablet to keep, in ``?language=``: no session, no answers, and
+    nothing that differs from one child to the next."""
+    if page not in PAGES:
+        abort(404)
+    inspection = _enrolled_inspection()
+    use_language(request.args.get("language"))
+    language = request.args.get("language") if request.args.get("language") in LANGUAGES else "en"
+    start_url = url_for("respond.kiosk_offline_start")
+    if page == "welcome":
+        return render_template(
+            "kiosk/welcome.html",
+            offline=True,
+            questionnaire_url=url_for(
+                "respond.kiosk_offline_page", page="questionnaire", language=language
+            ),
+        )
+    if page == "questionnaire":
+        questionnaire = questionnaire_for(inspection, AUDIENCE)
+        return render_template(
+            "kiosk/offline_questionnaire.html",
+            offline=True,
+            inspection=inspection,
+            questionnaire=questionnaire,
+            answers={},
+            errors={},
+            definition=questionnaire.client_definition(),
+            public_key=_b64(inspection.public_key),
+            thanks_url=url_for("respond.kiosk_offline_page", page="thanks", language=language),
+            not_sent=NOT_SENT,
+        )
+    return render_template(
+        f"kiosk/{page}.html",
+        offline=True,
+        start_url=start_url,
+        return_after=current_app.config["KIOSK_RETURN_SECONDS"],
+    )

@@ -4,6 +4,7 @@ each browser-sealed response exactly once (issue 17)."""
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -232,3 +233,86 @@ def test_an_unenrolled_or_revoked_tablet_or_a_closed_inspection_collects_nothing
     factory.close(inspection_id)
     assert upload(tablet, ballot, sealed, expect=403) == {"error": "this inspection is closed"}
     assert stored(app) == 0
+
+
+# --- the pages and files the tablet keeps ------------------------------------------------------
+
+
+def test_the_tablet_keeps_every_page_in_every_language_and_each_one_serves(app, tablet):
+    from survey_app.languages import LANGUAGES
+
+    urls = tablet.get("/kiosk/offline/files.json").get_json()["urls"]
+    for language in LANGUAGES:
+        for page in ("welcome", "questionnaire", "thanks", "cleared"):
+            assert f"/kiosk/offline/{page}?language={language}" in urls
+    assert "/static/seal.js" in urls and "/static/answers.js" in urls
+    assert any(url.startswith("/static/symbols/") for url in urls)
+    assert "/static/evidence.css" not in urls  # the inspectors' files stay off the tablet
+    for url in urls:
+        tablet.get(url, expect=200)
+
+
+def test_kept_pages_carry_no_session_and_no_token(app, tablet):
+    for page in ("welcome", "questionnaire", "thanks", "cleared"):
+        html = tablet.get(f"/kiosk/offline/{page}?language=ar").get_data(as_text=True)
+        assert 'lang="ar"' in html and 'dir="rtl"' in html
+        assert "/kiosk/reset" not in html  # "Stop and clear" is a link to the kept screen
+    questionnaire = tablet.get("/kiosk/offline/questionnaire?language=en").get_data(as_text=True)
+    assert 'id="offline-kiosk"' in questionnaire and "data-public-key=" in questionnaire
+    assert "kiosk-offline.js" in questionnaire and "seal.js" in questionnaire
+
+
+def test_the_service_worker_is_served_from_the_kiosk_for_its_scope(tablet):
+    worker = tablet.get("/kiosk/sw.js")
+    assert worker.mimetype == "text/javascript"
+    assert "Content-Security-Policy" in worker.headers
+    assert b"files.json" in worker.data
+
+
+def test_the_online_kiosk_is_unchanged(app, tablet):
+    from tests.helpers import start_kiosk
+
+    start_kiosk(tablet, expect=302)
+    html = tablet.get("/kiosk/questionnaire").get_data(as_text=True)
+    assert "kiosk-offline.js" not in html and 'action="/kiosk/reset"' in html
+
+
+def test_an_unenrolled_browser_gets_no_pages(app, client):
+    client.get("/kiosk/offline/questionnaire?language=en", expect=403)
+    client.get("/kiosk/offline/files.json", expect=403)
+
+
+def test_the_tablet_reports_how_many_are_waiting(app, tablet):
+    from survey_app.models import Kiosk
+
+    assert tablet.post("/kiosk/offline/waiting", json={"count": 4}, expect=200).get_json() == {
+        "waiting": 4
+    }
+    tablet.post("/kiosk/offline/waiting", json={"count": -1}, expect=400)
+    with app.app_context():
+        assert db.session.scalars(select(Kiosk.waiting)).all() == [4]
+
+
+def test_a_wipe_on_an_offline_tablet_keeps_its_storage(app, tablet):
+    from tests.integration.test_kiosk import answer_all
+
+    sent = answer_all(tablet, feel_safe="yes")
+    assert sent.headers["Clear-Site-Data"] == '"cache", "storage"'
+    tablet.get("/kiosk/offline/")  # the tablet now works offline too
+    sent = answer_all(tablet, feel_safe="yes")
+    assert sent.headers["Clear-Site-Data"] == '"cache"'
+
+
+def test_the_inspection_page_shows_per_tablet_counts_only(app, client, factory, inspection_id):
+    from tests.helpers import sign_in
+
+    with app.app_context():
+        email = db.session.get(Inspection, inspection_id).inspectors[0].email
+    first, second = app.test_client(), app.test_client()
+    for tablet, waiting in ((first, 3), (second, 0)):
+        enrol_kiosk(tablet, factory.kiosk_token(inspection_id), expect=302)
+        tablet.post("/kiosk/offline/waiting", json={"count": waiting}, expect=200)
+    sign_in(client, email)
+    html = client.get(f"/inspector/inspections/{inspection_id}").get_data(as_text=True)
+    lines = sorted(re.findall(r"Tablet \d: (\d+) sealed answers waiting to be sent", html))
+    assert lines == ["0", "3"]
