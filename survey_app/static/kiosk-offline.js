@@ -167,8 +167,13 @@
             sealed: item.sealed
           }).then(function (response) {
             if (response.status === 403) return stopCollecting();
-            if (response.ok) return remove("outbox", item.id).then(function () { sent += 1; });
-            // 400 or 409: the server will never take it; it stays, and is counted as waiting.
+            if (!response.ok) return; // 400 or 409: never taken; it stays, counted as waiting
+            // Deleted only on a whole acknowledgement: a body cut short rejects here, and the
+            // response is sent again later (the server acknowledges a repeat, storing it once).
+            return response.json().then(function (ack) {
+              if (typeof ack.stored !== "boolean") return;
+              return remove("outbox", item.id).then(function () { sent += 1; });
+            });
           });
         });
       }, Promise.resolve());
