@@ -316,3 +316,35 @@ def test_the_inspection_page_shows_per_tablet_counts_only(app, client, factory, 
     html = client.get(f"/inspector/inspections/{inspection_id}").get_data(as_text=True)
     lines = sorted(re.findall(r"Tablet \d: (\d+) sealed answers waiting to be sent", html))
     assert lines == ["0", "3"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"feel_safe": "maybe"},  # not an option
+        {"hurt_by_child": "no", "hurt_how": ["hit"]},  # routed out, yet answered
+        {"feel_safe": ["yes"]},  # a list for a single answer
+        {"anything_else": "x" * 5000},  # longer than allowed
+        ["not", "a", "mapping"],
+    ],
+)
+def test_a_tablet_sealed_response_that_is_not_valid_is_counted_not_dropped(
+    app, tablet, inspection_id, bad
+):
+    from survey_app.evidence import report
+
+    for answers in (bad, {"feel_safe": "yes"}):
+        token = ballots(tablet, 1)["ballots"][0]
+        with app.app_context():
+            public_key = db.session.get(Inspection, inspection_id).public_key
+        context = sealing.response_context(inspection_id, "tiny-children", 1)
+        payload = __import__("json").dumps(answers).encode()
+        sealed = sealing.seal(public_key, payload, context, seal_format=2)
+        upload(tablet, token, sealed)
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        built = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+    assert built["invalid_responses"] == 1
+    assert built["unopenable_responses"] == 0
+    children = next(q for q in built["questionnaires"] if q["id"] == "tiny-children")
+    assert children["respondents"] == 1
