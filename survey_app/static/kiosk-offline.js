@@ -180,7 +180,10 @@
     }).then(function () { return refill(); })
       .then(function () { return count("outbox"); })
       .then(function (waiting) {
-        return post(URLS.waiting, { count: waiting }).then(function () { return sent; });
+        return post(URLS.waiting, { count: waiting }).then(function (response) {
+          if (response.status === 403) return stopCollecting(); // revoked, or closed
+          return sent;
+        });
       });
     var done = function () { sending = null; };
     sending.then(done, done);

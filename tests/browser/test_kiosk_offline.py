@@ -223,3 +223,55 @@ def test_stop_and_clear_offline_keeps_nothing(make_context, live_server, factory
     assert marker not in tablet_storage(page)
     page.go_back()
     expect(page.locator("input:checked")).to_have_count(0)
+
+
+def test_the_idle_wipe_works_offline(make_context, live_server, app, factory, inspection_id):
+    app.config.update(KIOSK_IDLE_SECONDS=2, KIOSK_IDLE_COUNTDOWN_SECONDS=1)
+    context = make_context()
+    page = context.new_page()
+    prepare(page, live_server, factory, inspection_id)
+    context.set_offline(True)
+    page.locator("#language-en").check()
+    page.locator("main form button[type=submit]").click()
+    page.locator("main a.button--send").click()
+    page.locator("#answer-feel_safe-yes").check()
+    expect(page).to_have_url(f"{live_server}/kiosk/offline/cleared?language=en", timeout=15_000)
+    assert outbox(page) == []
+
+
+def test_the_online_kiosk_on_a_prepared_tablet_keeps_what_is_waiting(
+    make_context, live_server, factory, inspection_id
+):
+    """A child on the online kiosk of a tablet that also works offline: the wipe after Send
+    clears the cache, not the storage holding ciphertexts still waiting and the ballots."""
+    from tests.browser.test_kiosk import choose_language_and_start, read_welcome, send
+
+    context = make_context()
+    page = context.new_page()
+    prepare(page, live_server, factory, inspection_id)
+    context.set_offline(True)
+    child_answers_offline(page, live_server, "en", _marker())
+    context.set_offline(False)
+    page.route("**/kiosk/offline/upload", lambda route: route.abort())  # still not sent
+    page.goto(f"{live_server}/kiosk")
+    choose_language_and_start(page, live_server, "en", check_a11y=False)
+    read_welcome(page, live_server, check_a11y=False)
+    answer_in_steps(page, _marker())
+    send(page, live_server)
+    assert len(outbox(page)) == 1
+    assert page.evaluate("async () => !!(await navigator.serviceWorker.getRegistration('/kiosk/'))")
+
+
+def test_a_revoked_tablet_stops_collecting(make_context, live_server, app, factory, inspection_id):
+    from survey_app import access
+
+    context = make_context()
+    page = context.new_page()
+    prepare(page, live_server, factory, inspection_id)
+    with app.app_context():
+        access.revoke_kiosks(db.session.get(Inspection, inspection_id))
+    page.locator("#offline-send-now").click()
+    state = page.locator("#offline-state")
+    expect(state).to_contain_text("This tablet has been stopped", timeout=20_000)
+    expect(state).to_have_attribute("data-ballots", "0")
+    page.wait_for_function("async () => (await caches.keys()).length === 0")  # pages forgotten
