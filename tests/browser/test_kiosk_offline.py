@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from survey_app import inspections, responses
 from survey_app.models import Inspection, SealedResponse, db
+from tests.browser.conftest import axe_check
 from tests.browser.test_kiosk import _marker, answer_in_steps, enrol
 from tests.helpers import PASSPHRASE
 
@@ -128,7 +129,11 @@ def outbox(page) -> list[dict]:
     )
 
 
-def child_answers_offline(page, live_server: str, language: str, marker: str) -> None:
+def child_answers_offline(
+    page, live_server: str, language: str, marker: str, check_a11y: bool = False
+) -> None:
+    if check_a11y:
+        axe_check(page, f"offline start ({language})", rules=("color-contrast-enhanced",))
     page.locator(f"#language-{language}").check()
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server}/kiosk/offline/welcome?language={language}")
@@ -136,6 +141,8 @@ def child_answers_offline(page, live_server: str, language: str, marker: str) ->
     page.locator("main a.button--send").click()
     expect(page).to_have_url(f"{live_server}/kiosk/offline/questionnaire?language={language}")
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+    if check_a11y:
+        axe_check(page, f"offline questionnaire ({language})", rules=("color-contrast-enhanced",))
     answer_in_steps(page, marker)
     page.locator("form.questionnaire #send button[type=submit]").click()
     expect(page).to_have_url(f"{live_server}/kiosk/offline/thanks?language={language}")
@@ -158,10 +165,10 @@ def test_children_answer_offline_and_every_response_arrives_once(
     context.set_offline(True)
     before = len(recorder.paths)
     markers = {"en": _marker(), "ar": _marker()}
-    child_answers_offline(page, live_server, "en", markers["en"])
+    child_answers_offline(page, live_server, "en", markers["en"], check_a11y=True)
     page.locator("#return-now").click()
     expect(page).to_have_url(f"{live_server}/kiosk/offline/")
-    child_answers_offline(page, live_server, "ar", markers["ar"])
+    child_answers_offline(page, live_server, "ar", markers["ar"], check_a11y=True)
     page.locator("#return-now").click()
     expect(page).to_have_url(f"{live_server}/kiosk/offline/")
     assert recorder.paths[before:] == [], "the tablet reached the server while offline"
