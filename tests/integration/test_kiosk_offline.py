@@ -348,3 +348,29 @@ def test_a_tablet_sealed_response_that_is_not_valid_is_counted_not_dropped(
     assert built["unopenable_responses"] == 0
     children = next(q for q in built["questionnaires"] if q["id"] == "tiny-children")
     assert children["respondents"] == 1
+
+
+def test_a_version_retired_mid_visit_still_uploads_and_opens(app, tablet, inspection_id):
+    """The tablet kept version 1; version 2 arrives during the visit: both are accepted."""
+    import dataclasses
+
+    from survey_app.evidence import report
+    from survey_app.questionnaire import Library
+
+    library = app.extensions["questionnaires"]
+    old = library.get("tiny-children", 1)
+    app.extensions["questionnaires"] = Library(
+        {(q.id, q.version): q for q in library}
+        | {("tiny-children", 2): dataclasses.replace(old, version=2)}
+    )
+    assert bundle(tablet)["current"] == {"id": "tiny-children", "version": 2}
+    for version in (1, 2):
+        sealed = seal_as_the_tablet(app, inspection_id, {"feel_safe": "yes"}, version=version)
+        token = ballots(tablet, 1)["ballots"][0]
+        assert upload(tablet, token, sealed, change={"version": version}) == {"stored": True}
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        built = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+    assert built["unopenable_responses"] == built["invalid_responses"] == 0
+    children = next(q for q in built["questionnaires"] if q["id"] == "tiny-children")
+    assert children["respondents"] == 2 and children["versions"] == [1, 2]

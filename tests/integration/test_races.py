@@ -142,6 +142,7 @@ def test_a_retried_tablet_upload_racing_the_first_is_stored_once(app, factory):
 def test_one_offline_ballot_admits_one_of_two_different_uploads_that_race(app, factory):
     inspection_id = factory.inspection()
     ballot = {"nonce": "one offline ballot, two responses"}
+
     def either():
         sealed = b"\x02" + threading.current_thread().name.encode().ljust(100, b".")
         return _tablet_upload(app, inspection_id, ballot, sealed)()
