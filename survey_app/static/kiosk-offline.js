@@ -234,7 +234,12 @@
     ).then(function () { if (state) delete state.dataset.busy; });
   }
 
-  if (state) {
+  // Web Crypto and service workers need a secure context (HTTPS, or this machine itself).
+  var canWorkOffline = !!(window.SurveySeal && SurveySeal.available && navigator.serviceWorker);
+  if (state && !canWorkOffline) {
+    state.textContent = "This tablet cannot work with no network from this address: " +
+      "open the kiosk by its https:// address to set it up.";
+  } else if (state) {
     sendNow.hidden = false;
     sendNow.addEventListener("click", function () { sync(); });
     showState("Checking...");
@@ -270,9 +275,11 @@
         return;
       }
       busy = true;
-      SurveySeal.sealAnswers(
-        publicKey, checked.answers, place.dataset.inspection, definition.id, definition.version
-      ).then(function (sealed) {
+      Promise.resolve().then(function () { // a browser without X25519 rejects, never hangs
+        return SurveySeal.sealAnswers(
+          publicKey, checked.answers, place.dataset.inspection, definition.id, definition.version
+        );
+      }).then(function (sealed) {
         checked = null; // the answers leave memory with the page
         return keep({
           id: randomId(),

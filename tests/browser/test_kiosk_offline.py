@@ -22,7 +22,13 @@ from sqlalchemy import func, select
 from survey_app import inspections, responses
 from survey_app.models import Inspection, SealedResponse, db
 from tests.browser.conftest import axe_check
-from tests.browser.test_kiosk import _marker, answer_in_steps, enrol
+from tests.browser.test_kiosk import (
+    TEXT_QUESTION,
+    _marker,
+    answer_in_steps,
+    assert_answers_not_shown,
+    enrol,
+)
 from tests.helpers import PASSPHRASE
 
 pytestmark = pytest.mark.browser
@@ -148,6 +154,10 @@ def child_answers_offline(
     expect(page).to_have_url(f"{live_server}/kiosk/offline/thanks?language={language}")
     expect(page.locator("html")).to_have_attribute("lang", language)
     assert marker not in page.content()
+    page.go_back()  # the back button finds no answers: the questionnaire was replaced
+    assert_answers_not_shown(page, marker)
+    page.go_forward()
+    expect(page).to_have_url(f"{live_server}/kiosk/offline/thanks?language={language}")
 
 
 def stored_rows(app) -> int:
@@ -284,3 +294,34 @@ def test_a_revoked_tablet_stops_collecting(make_context, live_server, app, facto
     expect(state).to_contain_text("This tablet has been stopped", timeout=20_000)
     expect(state).to_have_attribute("data-ballots", "0")
     page.wait_for_function("async () => (await caches.keys()).length === 0")  # pages forgotten
+
+
+def test_with_no_ballot_left_the_child_is_told_and_nothing_is_kept(
+    make_context, live_server, factory, inspection_id
+):
+    context = make_context()
+    page = context.new_page()
+    prepare(page, live_server, factory, inspection_id)
+    context.set_offline(True)
+    page.evaluate(
+        """() => new Promise((ok) => {
+          const r = indexedDB.open("kiosk-offline");
+          r.onsuccess = () => {
+            const tx = r.result.transaction("ballots", "readwrite");
+            tx.objectStore("ballots").clear();
+            tx.oncomplete = () => { r.result.close(); ok(); };
+          };
+        })"""
+    )
+    marker = _marker()
+    page.locator("#language-en").check()
+    page.locator("main form button[type=submit]").click()
+    page.locator("main a.button--send").click()
+    answer_in_steps(page, marker)
+    page.locator("form.questionnaire #send button[type=submit]").click()
+    expect(page.locator("#offline-not-kept")).to_be_visible()
+    expect(page.locator("#offline-not-kept")).to_be_focused()
+    assert page.url.startswith(f"{live_server}/kiosk/offline/questionnaire")
+    expect(page.locator(f"#answer-{TEXT_QUESTION}")).to_have_value(marker)
+    assert outbox(page) == []
+    assert marker not in tablet_storage(page)
