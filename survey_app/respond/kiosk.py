@@ -71,7 +71,10 @@ def kiosk_enrol_confirm(token: str):
     if kiosk is None:
         return render_template("kiosk/enrol_failed.html"), 410
     session.clear()  # a tablet never carries an inspector's sign-in
-    response = redirect(url_for("respond.kiosk_start"))
+    offline = request.form.get("offline") == "1"  # then prepared for use with no network
+    response = redirect(
+        url_for("respond.kiosk_offline_start" if offline else "respond.kiosk_start")
+    )
     response.set_cookie(
         access.KIOSK_COOKIE,
         access.kiosk_cookie_value(kiosk),

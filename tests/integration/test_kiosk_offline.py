@@ -374,3 +374,14 @@ def test_a_version_retired_mid_visit_still_uploads_and_opens(app, tablet, inspec
     assert built["unopenable_responses"] == built["invalid_responses"] == 0
     children = next(q for q in built["questionnaires"] if q["id"] == "tiny-children")
     assert children["respondents"] == 2 and children["versions"] == [1, 2]
+
+
+def test_a_tablet_can_be_set_up_straight_for_use_with_no_network(client, factory, inspection_id):
+    from tests.helpers import post_form
+
+    token = factory.kiosk_token(inspection_id)
+    page = client.get(f"/kiosk/enrol/{token}").get_data(as_text=True)
+    assert 'name="offline" value="1"' in page
+    done = post_form(client, f"/kiosk/enrol/{token}", offline="1", expect=302)
+    assert done.headers["Location"] == "/kiosk/offline/"
+    client.get("/kiosk/offline/files.json", expect=200)
