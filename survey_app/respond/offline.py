@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from pathlib import Path
 
 from flask import (
@@ -221,13 +222,38 @@ def offline_files() -> list[str]:
     return urls
 
 
+def bundle_version(inspection: Inspection) -> str:
+    """Changes when anything the tablet keeps would: the inspection, its questionnaire, the
+    kiosk's templates, scripts, styles, symbols or translations. The service worker refills
+    its cache only then, not every time a child comes back to the start screen online."""
+    digest = hashlib.sha256(inspection.id.encode() + inspection.public_key)
+    questionnaire = questionnaire_for(inspection, AUDIENCE)
+    digest.update(questionnaire.key.encode())
+    if Path(questionnaire.source).is_file():
+        digest.update(Path(questionnaire.source).read_bytes())
+    templates = STATIC.parent / "templates"
+    translations = STATIC.parent.parent / "translations"
+    files = [
+        *sorted((templates / "kiosk").glob("*.html")),
+        *sorted((templates / "macros").glob("*.html")),
+        templates / "base.html",
+        *(STATIC / name for name in OFFLINE_STATIC),
+        *sorted((STATIC / "symbols").glob("*.svg")),
+        *sorted(translations.glob("*/LC_MESSAGES/messages.mo")),
+    ]
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @blueprint.get("/kiosk/offline/files.json")
 def kiosk_offline_files():
     try:
-        _inspection()
+        inspection = _inspection()
     except Refused as error:
         return _refuse(error)
-    return jsonify(urls=offline_files())
+    return jsonify(version=bundle_version(inspection), urls=offline_files())
 
 
 @blueprint.get("/kiosk/sw.js")

@@ -6,21 +6,30 @@
    other request (the online kiosk, the upload) goes to the network untouched, and nothing a
    child answers passes through here: the cached pages are blank, the same for every child.
 
-   The cache is filled when the worker installs and again whenever a page asks ("refresh", sent
-   from the offline start screen while online), into a fresh cache that replaces the old one only
-   once it is complete, so a refresh cut short leaves the tablet as ready as it was. */
+   The cache is filled when the worker installs and whenever a page asks ("refresh", sent from
+   the offline start screen while online) and the server's bundle version has changed, into a
+   fresh cache that replaces the old one only once it is complete, so a refresh cut short leaves
+   the tablet as ready as it was. */
 "use strict";
 
 var PREFIX = "kiosk-offline-";
 
 function fill() {
-  var name = PREFIX + Date.now();
+  var name;
   return fetch("/kiosk/offline/files.json", { credentials: "same-origin", cache: "no-store" })
     .then(function (response) {
       if (!response.ok) throw new Error("not enrolled: " + response.status);
       return response.json();
     })
     .then(function (listing) {
+      name = PREFIX + listing.version;
+      return caches.has(name).then(function (kept) {
+        if (kept) return { already: true, urls: listing.urls };
+        return listing;
+      });
+    })
+    .then(function (listing) {
+      if (listing.already) return listing.urls.length; // nothing changed: keep what is kept
       return caches.open(name).then(function (cache) {
         var requests = listing.urls.map(function (url) {
           return new Request(url, { credentials: "same-origin", cache: "no-store" });
@@ -35,7 +44,7 @@ function fill() {
         }).map(function (old) { return caches.delete(old); }));
       }).then(function () { return count; });
     }, function (error) {
-      return caches.delete(name).then(function () { throw error; });
+      return (name ? caches.delete(name) : Promise.resolve()).then(function () { throw error; });
     });
 }
 

@@ -207,6 +207,13 @@ def test_children_answer_offline_and_every_response_arrives_once(
     assert stored_rows(app) == 2
     assert recorder.paths.count(UPLOAD) == 3  # two, and the retry of the dropped one
 
+    # Back at the start screen online, the tablet keeps what it kept: nothing changed.
+    kept = recorder.paths.count("/kiosk/offline/questionnaire")
+    assert kept == 5  # once per language, when it was set up
+    page.reload()
+    expect(state).to_contain_text("Ready with no network.", timeout=20_000)
+    assert recorder.paths.count("/kiosk/offline/questionnaire") == kept
+
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
         unsealer = inspections.unlock(inspection, PASSPHRASE)

@@ -385,3 +385,15 @@ def test_a_tablet_can_be_set_up_straight_for_use_with_no_network(client, factory
     done = post_form(client, f"/kiosk/enrol/{token}", offline="1", expect=302)
     assert done.headers["Location"] == "/kiosk/offline/"
     client.get("/kiosk/offline/files.json", expect=200)
+
+
+def test_the_bundle_version_changes_only_with_what_the_tablet_keeps(app, tablet, inspection_id):
+    first = tablet.get("/kiosk/offline/files.json").get_json()["version"]
+    assert tablet.get("/kiosk/offline/files.json").get_json()["version"] == first
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        inspection.public_key = bytes(32)  # as if another inspection's bundle
+        from survey_app.respond.offline import bundle_version
+
+        assert bundle_version(inspection) != first
+        db.session.rollback()
