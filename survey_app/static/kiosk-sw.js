@@ -82,10 +82,18 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  var kept = url.pathname.indexOf("/static/") === 0 ||
-    (url.pathname.indexOf("/kiosk/offline/") === 0 && url.pathname !== "/kiosk/offline/files.json");
-  if (!kept) return;
-  event.respondWith(caches.match(request).then(function (cached) {
-    return cached || fetch(request);
+  var fromCache = function () {
+    return caches.match(request).then(function (cached) { return cached || fetch(request); });
+  };
+  if (url.pathname.indexOf("/kiosk/offline/") === 0) {
+    if (url.pathname !== "/kiosk/offline/files.json") event.respondWith(fromCache());
+    return;
+  }
+  if (url.pathname.indexOf("/static/") !== 0) return;
+  // Scripts and styles come from the cache for the kept pages only: the online kiosk (also in
+  // this scope) always gets the server's current files.
+  event.respondWith(self.clients.get(event.clientId).then(function (client) {
+    var kept = client && new URL(client.url).pathname.indexOf("/kiosk/offline/") === 0;
+    return kept ? fromCache() : fetch(request);
   }));
 });

@@ -264,7 +264,7 @@ def test_the_idle_wipe_works_offline(make_context, live_server, app, factory, in
 
 
 def test_the_online_kiosk_on_a_prepared_tablet_keeps_what_is_waiting(
-    make_context, live_server, factory, inspection_id
+    make_context, live_server, factory, inspection_id, recorder
 ):
     """A child on the online kiosk of a tablet that also works offline: the wipe after Send
     clears the cache, not the storage holding ciphertexts still waiting and the ballots."""
@@ -279,11 +279,14 @@ def test_the_online_kiosk_on_a_prepared_tablet_keeps_what_is_waiting(
     # the "online" event would send it first).
     context.route("**/kiosk/offline/upload", lambda route: route.abort())
     context.set_offline(False)
+    before = len(recorder.paths)
     page.goto(f"{live_server}/kiosk")
     choose_language_and_start(page, live_server, "en", check_a11y=False)
     read_welcome(page, live_server, check_a11y=False)
     answer_in_steps(page, _marker())
     send(page, live_server)
+    # The online kiosk's scripts come from the server, never the tablet's kept copies.
+    assert "/static/stepper.js" in recorder.paths[before:]
     assert len(outbox(page)) == 1
     assert page.evaluate("async () => !!(await navigator.serviceWorker.getRegistration('/kiosk/'))")
 
