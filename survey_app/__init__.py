@@ -151,8 +151,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
             # Nothing a respondent or inspector sees may linger in a shared cache or tablet.
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
-        if getattr(g, "clear_site_data", False):
-            headers["Clear-Site-Data"] = '"cache", "storage"'
+        clear = getattr(g, "clear_site_data", False)
+        if clear:
+            headers["Clear-Site-Data"] = '"cache"' if clear == "cache" else '"cache", "storage"'
         return response
 
     register_error_pages(app)

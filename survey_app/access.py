@@ -209,6 +209,50 @@ def spend_ballot(ballot: dict) -> bool:
     return rows_changed(statement) == 1
 
 
+# --- a supply of ballots for a tablet that collects offline -----------------------------------
+#
+# An enrolled tablet that may lose the network is given ballots in advance: each is a signed
+# token holding only ``[inspection id, audience, random nonce]`` (``URLSafeSerializer``: no
+# timestamp), spent like a session ballot, by the keyed hash of its nonce in ``spent_ballot``.
+# The server keeps no record of issuing them (no table, no log, no count per tablet), so a
+# spent ballot, and the response stored with it, cannot be joined to when, or to which tablet,
+# or in which batch it was issued: the token is the only copy, and it is on the tablet.
+
+OFFLINE_BALLOT_BATCH = 200  # most a tablet may ask for at once (a day of children, twice over)
+
+
+def _offline_ballot_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="offline-ballot")
+
+
+def issue_offline_ballots(inspection_id: str, audience: str, count: int) -> list[str]:
+    """``count`` single-use ballots for this inspection; nothing is stored about them."""
+    serializer = _offline_ballot_serializer()
+    return [
+        serializer.dumps([inspection_id, audience, secrets.token_urlsafe(32)]) for _ in range(count)
+    ]
+
+
+def offline_ballot(token: object, inspection_id: str, audience: str) -> dict | None:
+    """The ballot a token carries, as ``spend_ballot`` takes it; None unless genuine and for
+    this inspection and audience. Whether it is spent is for ``spend_ballot`` to say."""
+    if not isinstance(token, str) or len(token) > 512:
+        return None
+    try:
+        payload = _offline_ballot_serializer().loads(token)
+    except BadSignature:
+        return None
+    if (
+        not isinstance(payload, list)
+        or len(payload) != 3
+        or payload[0] != inspection_id
+        or payload[1] != audience
+        or not isinstance(payload[2], str)
+    ):
+        return None
+    return {"inspection": inspection_id, "audience": audience, "nonce": payload[2]}
+
+
 def ballot_already_spent(ballot: dict) -> bool:
     return db.session.get(SpentBallot, _keyed_hash("ballot", ballot["nonce"])) is not None
 

@@ -212,6 +212,9 @@ class Kiosk(Model):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How many sealed responses the tablet last said it holds, waiting to be sent (issue 17):
+    # a count only, overwritten each time, with no time of its own.
+    waiting: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class StaffCode(Model):

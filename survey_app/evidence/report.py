@@ -542,7 +542,9 @@ class Builder:
         return blocks
 
     # --- the document ---------------------------------------------------------------------
-    def document(self, summaries: dict[str, QuestionnaireSummary], broken: int) -> dict:
+    def document(
+        self, summaries: dict[str, QuestionnaireSummary], broken: int, invalid: int = 0
+    ) -> dict:
         inspection = self.inspection
         audiences = {"children": 0, "staff": 1}
         ordered = sorted(summaries.values(), key=lambda s: audiences.get(s.latest.audience, 2))
@@ -605,6 +607,7 @@ class Builder:
                 },
             },
             "unopenable_responses": broken,
+            "invalid_responses": invalid,
             "disclosures": self.disclosures(ordered),
             "safeguarding_flags": flagged,
             "questionnaires": questionnaires,
@@ -713,18 +716,23 @@ def verdict_wording(tally: dict) -> str:
 
 
 def summaries_for(inspection: Inspection, unsealer: Unsealer, rng: random.Random | None = None):
-    """Open every response of ``inspection`` once; return the summaries and unopenable count."""
+    """Open every response of ``inspection`` once; return the summaries and the ``BrokenSeals``
+    (how many did not open, and how many tablet-sealed ones were not valid answers)."""
     library = current_app.extensions["questionnaires"]
     broken = responses.BrokenSeals()
 
-    opened = responses.open_all(inspection, unsealer, broken)
-    return summarise(library.get, opened, rng, comment_namer(inspection.id)), broken.count
+    opened = responses.valid_only(
+        responses.open_all(inspection, unsealer, broken), library.get, broken
+    )
+    return summarise(library.get, opened, rng, comment_namer(inspection.id)), broken
 
 
 def build(inspection: Inspection, unsealer: Unsealer, rng: random.Random | None = None) -> dict:
     """Open every response of ``inspection`` and build its evidence document."""
     summaries, broken = summaries_for(inspection, unsealer, rng)
-    return Builder(inspection, Method.from_config()).document(summaries, broken)
+    return Builder(inspection, Method.from_config()).document(
+        summaries, broken.count, invalid=broken.invalid
+    )
 
 
 def finalise(inspection: Inspection, unsealer: Unsealer) -> int:

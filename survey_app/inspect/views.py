@@ -193,8 +193,19 @@ def _overview(inspection: Inspection, status: int = 200, **extra):
             Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False)
         )
     )
+    # Per tablet, how many sealed responses it last said it holds (offline tablets): counts only.
+    tablets_waiting = db.session.scalars(
+        select(Kiosk.waiting)
+        .where(
+            Kiosk.inspection_id == inspection.id,
+            Kiosk.revoked.is_(False),
+            Kiosk.waiting.is_not(None),
+        )
+        .order_by(Kiosk.id)
+    ).all()
     refused_codes, refused_since = access.refused_codes_recently(inspection.id)
     context = {
+        "tablets_waiting": tablets_waiting,
         "refused_codes": refused_codes,
         "refused_since": refused_since,
         "inspection": inspection,

@@ -10,4 +10,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("respond", __name__)
 
-from . import kiosk, staff  # noqa: E402,F401  (routes register on import)
+from . import kiosk, offline, staff  # noqa: E402,F401  (routes register on import)

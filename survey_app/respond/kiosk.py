@@ -55,7 +55,9 @@ def kiosk_help() -> list[str]:
 def _wipe() -> None:
     """Forget everything about the child who just used the tablet."""
     session.clear()
-    g.clear_site_data = True
+    # A tablet that also works offline keeps sealed responses waiting in its storage (never an
+    # answer in the clear): clear its cache only, or they would be lost (respond/offline.py).
+    g.clear_site_data = "cache" if request.cookies.get("kiosk_offline") else True
 
 
 @blueprint.get("/kiosk/enrol/<token>")
@@ -69,7 +71,10 @@ def kiosk_enrol_confirm(token: str):
     if kiosk is None:
         return render_template("kiosk/enrol_failed.html"), 410
     session.clear()  # a tablet never carries an inspector's sign-in
-    response = redirect(url_for("respond.kiosk_start"))
+    offline = request.form.get("offline") == "1"  # then prepared for use with no network
+    response = redirect(
+        url_for("respond.kiosk_offline_start" if offline else "respond.kiosk_start")
+    )
     response.set_cookie(
         access.KIOSK_COOKIE,
         access.kiosk_cookie_value(kiosk),

@@ -71,7 +71,7 @@ def enrol(page, live_server: str, token: str, check_a11y: bool = True) -> None:
     )
     if check_a11y:
         axe_check(page, "enrol")
-    page.get_by_role("button", name="Set up this tablet").click()
+    page.get_by_role("button", name="Set up this tablet", exact=True).click()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk")))
     kiosk = [c for c in page.context.cookies() if c["name"] == "kiosk"]
     assert kiosk, "Chromium did not keep the kiosk cookie"

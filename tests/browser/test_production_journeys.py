@@ -90,7 +90,7 @@ def test_every_journey_over_https(https_context, served, factory):
     tablet_context = https_context()
     tablet = tablet_context.new_page()
     tablet.goto(link)
-    tablet.get_by_role("button", name="Set up this tablet").click()
+    tablet.get_by_role("button", name="Set up this tablet", exact=True).click()
     expect(tablet).to_have_url(re.compile(re.escape(f"{base}/kiosk") + r"$"))
     choose_language_and_start(tablet, base, "en", check_a11y=False)
     read_welcome(tablet, base, check_a11y=False)

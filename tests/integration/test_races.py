@@ -113,3 +113,41 @@ def test_one_ballot_stores_one_response_when_two_sends_race(app, factory):
     assert sorted(race(app, send, r"INSERT INTO sealed_response")) == [False, True]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SealedResponse)) == 1
+
+
+def _tablet_upload(app, inspection_id, ballot, sealed):
+    def upload():
+        inspection = db.session.get(Inspection, inspection_id)
+        questionnaire = app.extensions["questionnaires"].current(
+            "children", inspection.establishment.type
+        )
+        try:
+            return responses.accept_browser_sealed(inspection, questionnaire, sealed, ballot)
+        except responses.BallotUsedElsewhere:
+            return "refused"
+
+    return upload
+
+
+def test_a_retried_tablet_upload_racing_the_first_is_stored_once(app, factory):
+    """The tablet's retry arrives while the first upload is still in flight: both succeed."""
+    inspection_id = factory.inspection()
+    sealed = b"\x02" + bytes(range(100))  # stored as given: the server cannot open it
+    upload = _tablet_upload(app, inspection_id, {"nonce": "one offline ballot"}, sealed)
+    assert sorted(race(app, upload, r"INSERT INTO sealed_response")) == [False, True]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SealedResponse)) == 1
+
+
+def test_one_offline_ballot_admits_one_of_two_different_uploads_that_race(app, factory):
+    inspection_id = factory.inspection()
+    ballot = {"nonce": "one offline ballot, two responses"}
+
+    def either():
+        sealed = b"\x02" + threading.current_thread().name.encode().ljust(100, b".")
+        return _tablet_upload(app, inspection_id, ballot, sealed)()
+
+    results = race(app, either, r"INSERT INTO sealed_response")
+    assert sorted(map(str, results)) == ["True", "refused"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SealedResponse)) == 1
