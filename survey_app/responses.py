@@ -161,7 +161,7 @@ def _valid_answers(questionnaire: Questionnaire, answers: object) -> bool:
     """Whether ``answers`` is exactly what ``answers.check`` makes of some form."""
     if not isinstance(answers, dict):
         return False
-    form = MultiDict()
+    form: MultiDict[str, str] = MultiDict()
     for question_id, value in answers.items():
         values = value if isinstance(value, list) else [value]
         if not isinstance(question_id, str) or not all(isinstance(v, str) for v in values):
