@@ -341,11 +341,15 @@ def test_a_tablet_sealed_response_that_is_not_valid_is_counted_not_dropped(
         payload = __import__("json").dumps(answers).encode()
         sealed = sealing.seal(public_key, payload, context, seal_format=2)
         upload(tablet, token, sealed)
+    from survey_app.evidence import render
+
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
         built = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+        html = render.to_html(built, inspection)
     assert built["invalid_responses"] == 1
     assert built["unopenable_responses"] == 0
+    assert "1 response sealed on a tablet opened but broke the questionnaire" in html
     children = next(q for q in built["questionnaires"] if q["id"] == "tiny-children")
     assert children["respondents"] == 1
 
