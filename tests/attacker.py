@@ -1,0 +1,235 @@
+"""An attacker's integer programme over one evidence export (written apart from the app's
+own audit, so the two check each other).
+
+The attacker has the published JSON and the public questionnaire definitions, nothing
+else. For each questionnaire and background question ``b`` it writes one joint model
+over every measured question: per group ``g`` the group's size ``n[g]`` and, per
+question, the respondents asked (``a``), positive (``p``), in the base but not positive
+(``m``) and asked but outside the base (``o``). Every published figure is a linear
+constraint: the background question's counts, each question's totals, each published
+group, each "group vs the rest" comparison, role gaps and routing (a question asked only
+after certain answers of a measured question is bounded by that question's cells). Then
+``scipy.optimize.milp`` (HiGHS) gives the lowest and highest value of every hidden cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+from survey_app.questionnaire import DONT_WANT_TO_SAY
+
+LEADERS = ("senior_leader", "manager")
+FRONTLINE = ("frontline_care",)
+
+
+@dataclass
+class Hidden:
+    questionnaire: str
+    by: str
+    question: str | None  # None: a group size in the background question itself
+    group: str
+    cell: str  # "positive", "not_positive" or "size"
+    low: int
+    high: int
+    #: The range with no breakdown published at all (the background question's own
+    #: counts and the whole-inspection totals only; for a group size, nothing at all).
+    baseline: tuple[int, int] | None = None
+
+    @property
+    def width(self) -> int:
+        return self.high - self.low
+
+    def protected(self, threshold: int) -> bool:
+        """At least ``threshold`` wide, or no narrower than with no breakdown published."""
+        return self.width >= threshold or (self.low, self.high) == self.baseline
+
+
+class Model:
+    def __init__(self):
+        self.names: dict[tuple, int] = {}
+        self.upper: list[float] = []
+        self.rows: list[tuple[dict[int, float], float, float]] = []
+
+    def var(self, key: tuple, upper: float) -> int:
+        if key not in self.names:
+            self.names[key] = len(self.upper)
+            self.upper.append(upper)
+        return self.names[key]
+
+    def eq(self, terms: dict[int, float], value: float) -> None:
+        self.rows.append((terms, value, value))
+
+    def between(self, terms: dict[int, float], low: float, high: float) -> None:
+        self.rows.append((terms, low, high))
+
+    def solve_range(self, index: int) -> tuple[int, int]:
+        if getattr(self, "_built", None) is None or self._built[0] != len(self.rows):
+            self._built = (len(self.rows), *self._build())
+        _, constraint, bounds = self._built
+        size = len(self.upper)
+        ends = []
+        for sign in (1.0, -1.0):
+            objective = np.zeros(size)
+            objective[index] = sign
+            result = milp(
+                objective, constraints=constraint, integrality=np.ones(size), bounds=bounds
+            )
+            assert result.success, f"the published figures are infeasible: {result.message}"
+            ends.append(round(sign * result.fun))
+        return ends[0], ends[1]
+
+    def _build(self):
+        size = len(self.upper)
+        matrix = lil_matrix((len(self.rows), size))
+        lows, highs = [], []
+        for row, (terms, low, high) in enumerate(self.rows):
+            for column, coef in terms.items():
+                matrix[row, column] += coef
+            lows.append(low)
+            highs.append(high)
+        constraint = LinearConstraint(matrix.tocsr(), lows, highs)
+        bounds = Bounds(np.zeros(size), np.array(self.upper))
+        return constraint, bounds
+
+
+def attack(evidence: dict, library_get) -> list[Hidden]:
+    """Every hidden cell of ``evidence`` with the range the published figures leave it."""
+    found: list[Hidden] = []
+    for questionnaire in evidence["questionnaires"]:
+        definition = library_get(questionnaire["id"], max(questionnaire["versions"]))
+        for background in [q for q in questionnaire["questions"] if q["background"]]:
+            if background["type"] == "multiple":
+                continue
+            cells = _attack_one(evidence, questionnaire, definition, background, True)
+            base = {
+                (h.question, h.group, h.cell): (h.low, h.high)
+                for h in _attack_one(evidence, questionnaire, definition, background, False)
+            }
+            for h in cells:
+                h.baseline = (
+                    (0, questionnaire["respondents"])
+                    if h.cell == "size"
+                    else base.get((h.question, h.group, h.cell))
+                )
+            found += cells
+    return found
+
+
+def _attack_one(evidence, questionnaire, definition, background, breakdowns) -> list[Hidden]:
+    respondents = questionnaire["respondents"]
+    by = background["id"]
+    model = Model()
+    groups = ["not_stated"] + [
+        o["id"] for o in background["options"] if o["id"] != DONT_WANT_TO_SAY
+    ]
+    size = {g: model.var(("n", g), respondents) for g in groups}
+    model.eq({size[g]: 1.0 for g in groups}, respondents)
+    hidden: list[tuple[tuple, int]] = []
+    for option in background["options"]:
+        g = option["id"]
+        if option["count"] is not None:
+            model.eq({size[g]: 1.0}, option["count"])
+        else:
+            hidden.append(((None, g, "size"), size[g]))
+            if option["percent"] is not None and background["base"]:
+                base = background["base"]
+                model.between(
+                    {size[g]: 100.0 / base}, option["percent"] - 0.05, option["percent"] + 0.05
+                )
+    stated = [background.get(k) for k in ("missing", "dont_want_to_say", "asked")]
+    if None not in stated:
+        missing, dont, asked = stated
+        model.eq({size["not_stated"]: 1.0}, missing + dont + respondents - asked)
+    else:
+        hidden.append(((None, "not_stated", "size"), size["not_stated"]))
+    by_id = {q.id: q for q in definition.questions}
+    for entry in questionnaire["questions"]:
+        tables = {t["by"]: t for t in entry.get("breakdowns", ())}
+        if by not in tables:
+            continue
+        qid = entry["id"]
+        cells = {}
+        for g in groups:
+            a = model.var((qid, g, "a"), respondents)
+            p = model.var((qid, g, "p"), respondents)
+            m = model.var((qid, g, "m"), respondents)
+            o = model.var((qid, g, "o"), respondents)
+            model.eq({p: 1.0, m: 1.0, o: 1.0, a: -1.0}, 0)
+            model.between({a: 1.0, size[g]: -1.0}, -np.inf, 0)
+            cells[g] = (a, p, m, o)
+        positive = entry["positive"]["count"]
+        model.eq({cells[g][1]: 1.0 for g in groups}, positive)
+        model.eq({cells[g][2]: 1.0 for g in groups}, entry["base"] - positive)
+        model.eq({cells[g][3]: 1.0 for g in groups}, entry["asked"] - entry["base"])
+        model.eq({cells[g][0]: 1.0 for g in groups}, entry["asked"])
+        question = by_id[qid]
+        if question.when is None:
+            for g in groups:
+                model.eq({cells[g][0]: 1.0, size[g]: -1.0}, 0)
+        else:
+            parent = by_id.get(question.when.question)
+            if parent is not None and (parent.id, groups[0], "a") in model.names:
+                _route(model, question, parent, groups)
+        table = tables[by]
+        for group in table["groups"]:
+            g = group["id"]
+            a, p, m, o = cells[g]
+            if group["suppressed"] or not breakdowns:
+                hidden.append(((qid, g, "positive"), p))
+                hidden.append(((qid, g, "not_positive"), m))
+                continue
+            if group["base"] is not None:
+                model.eq({p: 1.0, m: 1.0}, group["base"])
+            if group["positive"] is not None:
+                model.eq({p: 1.0}, group["positive"])
+            comparison = group["comparison"]
+            if comparison:
+                rest = [h for h in groups if h != g]
+                model.eq(
+                    {v: 1.0 for h in rest for v in (cells[h][1], cells[h][2])}, comparison["base"]
+                )
+                model.eq({cells[h][1]: 1.0 for h in rest}, comparison["positive"])
+        for gap in evidence.get("role_gaps", ()):
+            if by != "role_group" or gap["question"] != qid or gap["suppressed"] or not breakdowns:
+                continue
+            for side, roles in (("leaders", LEADERS), ("frontline", FRONTLINE)):
+                members = [g for g in groups if g in roles]
+                model.eq(
+                    {v: 1.0 for g in members for v in (cells[g][1], cells[g][2])},
+                    gap[side]["base"],
+                )
+                model.eq({cells[g][1]: 1.0 for g in members}, gap[side]["positive"])
+    results = []
+    for (question, group, cell), index in hidden:
+        if not breakdowns and question is None:
+            continue
+        low, high = model.solve_range(index)
+        results.append(Hidden(questionnaire["id"], by, question, group, cell, low, high))
+    return results
+
+
+def _route(model: Model, question, parent, groups) -> None:
+    """A question asked after ``parent``'s answers ``when``: each group's asked count is
+    bounded by (or equal to) the parent's cells those answers fall in."""
+    answers = set(question.when.answers)
+    real = [o for o in parent.option_ids if o != DONT_WANT_TO_SAY]
+    positive = set(parent.positive)
+    negative = {o for o in real if o not in positive and o not in parent.not_applicable}
+    for g in groups:
+        a = model.names[(question.id, g, "a")]
+        pa, pp, pm, _po = (model.names[(parent.id, g, k)] for k in ("a", "p", "m", "o"))
+        single = parent.type != "multiple"
+        if single and answers == positive:
+            model.eq({a: 1.0, pp: -1.0}, 0)
+        elif single and answers == negative:
+            model.eq({a: 1.0, pm: -1.0}, 0)
+        elif answers <= positive:
+            model.between({a: 1.0, pp: -1.0}, -np.inf, 0)
+        elif answers <= negative:
+            model.between({a: 1.0, pm: -1.0}, -np.inf, 0)
+        else:
+            model.between({a: 1.0, pa: -1.0}, -np.inf, 0)
