@@ -24,6 +24,8 @@ from survey_app.questionnaire import DONT_WANT_TO_SAY
 
 LEADERS = ("senior_leader", "manager")
 FRONTLINE = ("frontline_care",)
+#: A finite lower bound for "at most" rows (HiGHS's MILP presolve mishandles -inf ones).
+FLOOR = -1e6
 
 
 @dataclass
@@ -159,7 +161,7 @@ def _attack_one(evidence, questionnaire, definition, background, breakdowns) -> 
             m = model.var((qid, g, "m"), respondents)
             o = model.var((qid, g, "o"), respondents)
             model.eq({p: 1.0, m: 1.0, o: 1.0, a: -1.0}, 0)
-            model.between({a: 1.0, size[g]: -1.0}, -np.inf, 0)
+            model.between({a: 1.0, size[g]: -1.0}, FLOOR, 0)
             cells[g] = (a, p, m, o)
         positive = entry["positive"]["count"]
         model.eq({cells[g][1]: 1.0 for g in groups}, positive)
@@ -228,8 +230,8 @@ def _route(model: Model, question, parent, groups) -> None:
         elif single and answers == negative:
             model.eq({a: 1.0, pm: -1.0}, 0)
         elif answers <= positive:
-            model.between({a: 1.0, pp: -1.0}, -np.inf, 0)
+            model.between({a: 1.0, pp: -1.0}, FLOOR, 0)
         elif answers <= negative:
-            model.between({a: 1.0, pm: -1.0}, -np.inf, 0)
+            model.between({a: 1.0, pm: -1.0}, FLOOR, 0)
         else:
-            model.between({a: 1.0, pa: -1.0}, -np.inf, 0)
+            model.between({a: 1.0, pa: -1.0}, FLOOR, 0)
