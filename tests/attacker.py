@@ -98,8 +98,9 @@ class Model:
         return constraint, bounds
 
 
-def attack(evidence: dict, library_get) -> list[Hidden]:
-    """Every hidden cell of ``evidence`` with the range the published figures leave it."""
+def attack(evidence: dict, library_get, threshold: int = 5) -> list[Hidden]:
+    """Every hidden cell of ``evidence`` with the range the published figures leave it
+    (and, for those narrower than ``threshold``, the range with no breakdown published)."""
     found: list[Hidden] = []
     for questionnaire in evidence["questionnaires"]:
         definition = library_get(questionnaire["id"], max(questionnaire["versions"]))
@@ -107,9 +108,10 @@ def attack(evidence: dict, library_get) -> list[Hidden]:
             if background["type"] == "multiple":
                 continue
             cells = _attack_one(evidence, questionnaire, definition, background, True)
+            narrow = {(h.question, h.group, h.cell) for h in cells if h.width < threshold}
             base = {
                 (h.question, h.group, h.cell): (h.low, h.high)
-                for h in _attack_one(evidence, questionnaire, definition, background, False)
+                for h in _attack_one(evidence, questionnaire, definition, background, False, narrow)
             }
             for h in cells:
                 h.baseline = (
@@ -121,7 +123,21 @@ def attack(evidence: dict, library_get) -> list[Hidden]:
     return found
 
 
-def _attack_one(evidence, questionnaire, definition, background, breakdowns) -> list[Hidden]:
+def small_published_sizes(evidence: dict, threshold: int = 5) -> list[tuple[str, str, int]]:
+    """Background answer counts published below the threshold (each pins a group's size)."""
+    return [
+        (background["id"], option["id"], option["count"])
+        for questionnaire in evidence["questionnaires"]
+        for background in questionnaire["questions"]
+        if background["background"] and "options" in background
+        for option in background["options"]
+        if option["count"] is not None and 0 < option["count"] < threshold
+    ]
+
+
+def _attack_one(
+    evidence, questionnaire, definition, background, breakdowns, only=None
+) -> list[Hidden]:
     respondents = questionnaire["respondents"]
     by = background["id"]
     model = Model()
@@ -207,7 +223,7 @@ def _attack_one(evidence, questionnaire, definition, background, breakdowns) -> 
                 model.eq({cells[g][1]: 1.0 for g in members}, gap[side]["positive"])
     results = []
     for (question, group, cell), index in hidden:
-        if not breakdowns and question is None:
+        if only is not None and (question, group, cell) not in only:
             continue
         low, high = model.solve_range(index)
         results.append(Hidden(questionnaire["id"], by, question, group, cell, low, high))

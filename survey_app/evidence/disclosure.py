@@ -76,6 +76,10 @@ class Cell:
     def width(self) -> int:
         return self.high - self.low
 
+    @property
+    def key(self) -> tuple:
+        return (self.questionnaire, self.by, self.question, self.group, self.kind)
+
     def protected(self, threshold: int) -> bool:
         return self.width >= threshold or (self.low, self.high) == self.baseline
 
@@ -89,6 +93,10 @@ class Audit:
     @property
     def failing(self) -> list[Cell]:
         return [cell for cell in self.cells if not cell.protected(self.threshold)]
+
+    @property
+    def keys(self) -> set[tuple]:
+        return {cell.key for cell in self.cells}
 
     @property
     def narrower_than_threshold(self) -> int:
@@ -585,7 +593,7 @@ def audit(evidence: dict, library_get: Callable, threshold: int) -> Audit:
     _check_gaps(evidence)
     cells: list[Cell] = []
     for ctx in _contexts(evidence, library_get):
-        cells += _background_only(ctx) + _small_sizes(ctx, threshold)
+        cells += _background_only(ctx) + _small_sizes(ctx, threshold) + _beside_hidden(ctx)
         for family in _families(list(ctx.entries.values()), ctx.definitions):
             cells += _solve_family(ctx, family, threshold)
     result = Audit(threshold, _merge(cells))
@@ -630,6 +638,7 @@ def protect(evidence: dict, library_get: Callable, threshold: int) -> Audit:
     _check_gaps(evidence)
     cells: list[Cell] = []
     for ctx in _contexts(evidence, library_get):
+        _clear_beside_hidden(ctx)
         alone = _background_only(ctx) + _small_sizes(ctx, threshold)
         families = _families(list(ctx.entries.values()), ctx.definitions)
         found = [_solve_family(ctx, family, threshold) for family in families]
@@ -665,6 +674,32 @@ def _responsible(cell: Cell, families: list[list[str]], found: list[list[Cell]])
     return min(widths)[1] if widths else None
 
 
+def _tables(ctx: _Context):
+    for entry in ctx.entries.values():
+        for table in entry.get("breakdowns", ()):
+            if table["by"] == ctx.by:
+                yield entry, table
+
+
+def _beside_hidden(ctx: _Context) -> list[Cell]:
+    """A comparison with "the rest" published in a table that hides a group: the rest holds
+    the hidden group, so the comparison and its mark point at it. Always a failure."""
+    return [
+        Cell(ctx.questionnaire["id"], ctx.by, entry["id"], group["id"], "comparison", 0, 0)
+        for entry, table in _tables(ctx)
+        if any(g["suppressed"] for g in table["groups"])
+        for group in table["groups"]
+        if group.get("comparison")
+    ]
+
+
+def _clear_beside_hidden(ctx: _Context) -> None:
+    for _entry, table in _tables(ctx):
+        if any(g["suppressed"] for g in table["groups"]):
+            for group in table["groups"]:
+                group["comparison"] = None
+
+
 def _small_sizes(ctx: _Context, threshold: int) -> list[Cell]:
     """A published group size below the threshold is itself a disclosure (width 0)."""
     return [
@@ -690,12 +725,51 @@ def remember(evidence: dict, result: Audit) -> None:
         _CACHE.popitem(last=False)
 
 
+def hidden_keys(evidence: dict, threshold: int) -> set[tuple]:
+    """Every cell ``evidence`` hides (and every small group size it prints), read from the
+    document itself: an audit is trusted only for a document whose cells it covers."""
+    keys = set()
+    for questionnaire in evidence["questionnaires"]:
+        qn = questionnaire["id"]
+        for background in questionnaire["questions"]:
+            if not background["background"] or background["type"] == "multiple":
+                continue
+            if "options" not in background:
+                continue
+            by = background["id"]
+            for g, size in background_cells(background, questionnaire["respondents"]).items():
+                if size is None:
+                    keys.add((qn, by, None, g, "size"))
+                elif 0 < size < threshold:
+                    keys.add((qn, by, None, g, "published_size"))
+            for entry in questionnaire["questions"]:
+                for table in entry.get("breakdowns", ()):
+                    if table["by"] != by:
+                        continue
+                    hides = any(group["suppressed"] for group in table["groups"])
+                    for group in table["groups"]:
+                        if group["suppressed"]:
+                            keys.add((qn, by, entry["id"], group["id"], "positive"))
+                            keys.add((qn, by, entry["id"], group["id"], "not_positive"))
+                        elif hides and group.get("comparison"):
+                            keys.add((qn, by, entry["id"], group["id"], "comparison"))
+    return keys
+
+
 def ensure_safe(evidence: dict, library_get: Callable, threshold: int, what: str) -> Audit:
     """The audit of ``evidence`` (cached per build); ``DisclosureRisk`` if any hidden cell
-    could be narrowed below the threshold, so the caller writes nothing."""
+    could be narrowed below the threshold, so the caller writes nothing.
+
+    A cached audit is used only for the very document it was made for (a digest of the
+    whole document) and only if it covers every cell the document hides; otherwise the
+    document is audited afresh."""
     key = digest(evidence)
     result = _CACHE.get(key)
-    if result is None or result.threshold != threshold:
+    if (
+        result is None
+        or result.threshold != threshold
+        or not hidden_keys(evidence, threshold) <= result.keys
+    ):
         result = audit(evidence, library_get, threshold)
         remember(evidence, result)
     failing = result.failing
