@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import lil_matrix
+from scipy.sparse import block_diag, lil_matrix
 
 from survey_app.questionnaire import DONT_WANT_TO_SAY
 
@@ -68,21 +68,39 @@ class Model:
     def between(self, terms: dict[int, float], low: float, high: float) -> None:
         self.rows.append((terms, low, high))
 
-    def solve_range(self, index: int) -> tuple[int, int]:
-        if getattr(self, "_built", None) is None or self._built[0] != len(self.rows):
-            self._built = (len(self.rows), *self._build())
-        _, constraint, bounds = self._built
+    def solve_ranges(self, indices: list[int], chunk: int = 12) -> list[tuple[int, int]]:
+        """The integer minimum and maximum of each variable, by ``milp``: the model is
+        repeated once per bound (independent copies, block-diagonal), ``chunk`` variables
+        at a time, so that one call answers many bounds."""
+        constraint, bounds = self._build()
         size = len(self.upper)
-        ends = []
-        for sign in (1.0, -1.0):
-            objective = np.zeros(size)
-            objective[index] = sign
-            result = milp(
-                objective, constraints=constraint, integrality=np.ones(size), bounds=bounds
+        found = []
+        for start in range(0, len(indices), chunk):
+            part = indices[start : start + chunk]
+            copies = 2 * len(part)
+            objective = np.zeros(size * copies)
+            for k, index in enumerate(part):
+                objective[2 * k * size + index] = 1.0
+                objective[(2 * k + 1) * size + index] = -1.0
+            stacked = LinearConstraint(
+                block_diag([constraint.A] * copies, format="csr"),
+                np.tile(constraint.lb, copies),
+                np.tile(constraint.ub, copies),
             )
+            problem = {
+                "constraints": stacked,
+                "integrality": np.ones(size * copies),
+                "bounds": Bounds(np.tile(bounds.lb, copies), np.tile(bounds.ub, copies)),
+            }
+            result = milp(objective, **problem)
+            if not result.success:  # HiGHS's presolve can misjudge; the truth is feasible
+                result = milp(objective, **problem, options={"presolve": False})
             assert result.success, f"the published figures are infeasible: {result.message}"
-            ends.append(round(sign * result.fun))
-        return ends[0], ends[1]
+            found += [
+                (round(result.x[2 * k * size + i]), round(result.x[(2 * k + 1) * size + i]))
+                for k, i in enumerate(part)
+            ]
+        return found
 
     def _build(self):
         size = len(self.upper)
@@ -222,10 +240,9 @@ def _attack_one(
                 )
                 model.eq({cells[g][1]: 1.0 for g in members}, gap[side]["positive"])
     results = []
-    for (question, group, cell), index in hidden:
-        if only is not None and (question, group, cell) not in only:
-            continue
-        low, high = model.solve_range(index)
+    wanted = [(key, index) for key, index in hidden if only is None or key in only]
+    solved = model.solve_ranges([index for _key, index in wanted])
+    for ((question, group, cell), _index), (low, high) in zip(wanted, solved, strict=True):
         results.append(Hidden(questionnaire["id"], by, question, group, cell, low, high))
     return results
 
