@@ -607,24 +607,42 @@ def hide_group(group: dict) -> None:
 
 
 def _hide_more(ctx: _Context, family: list[str], failing: list[Cell]) -> bool:
-    """Hide one more thing in ``family``; False if nothing is left to hide."""
+    """Hide more in ``family``; False if nothing is left to hide.
+
+    A role gap goes first. Then, in a family of routed questions, a failing group is hidden
+    in every question of the family (a parent's published row is what pins its children's
+    hidden one). Otherwise the smallest published group of the failing question is hidden.
+    """
     gaps = [g for g in ctx.role_gaps if g["question"] in family and not g["suppressed"]]
     if gaps:
         for gap in gaps:
             gap.update(suppressed=True, leaders=None, frontline=None, comparison=None)
         return True
-    order = [c.question for c in failing if c.question in family] + family
-    for qid in order:
-        table = next(t for t in ctx.entries[qid]["breakdowns"] if t["by"] == ctx.by)
-        visible = [g for g in table["groups"] if not g["suppressed"]]
-        if not visible:
-            continue
-        nonempty = [g for g in visible if g["base"]]
-        hide_group(min(nonempty or visible, key=lambda g: g["base"]))
-        for group in table["groups"]:
-            group["comparison"] = None
-        return True
-    return False
+    tables = {
+        qid: next(t for t in ctx.entries[qid]["breakdowns"] if t["by"] == ctx.by) for qid in family
+    }
+    mine = [c for c in failing if c.question in tables]
+    hidden_any = False
+    if len(family) > 1:
+        groups = {c.group for c in mine}
+        for table in tables.values():
+            for group in table["groups"]:
+                if group["id"] in groups and not group["suppressed"]:
+                    hide_group(group)
+                    hidden_any = True
+    if not hidden_any:
+        for qid in [c.question for c in mine] + family:
+            visible = [g for g in tables[qid]["groups"] if not g["suppressed"]]
+            if visible:
+                nonempty = [g for g in visible if g["base"]]
+                hide_group(min(nonempty or visible, key=lambda g: g["base"]))
+                hidden_any = True
+                break
+    if hidden_any:
+        for table in tables.values():
+            for group in table["groups"]:
+                group["comparison"] = None
+    return hidden_any
 
 
 def protect(evidence: dict, library_get: Callable, threshold: int) -> Audit:
