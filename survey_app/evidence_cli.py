@@ -90,7 +90,6 @@ def finalise(inspection_id: str) -> None:
     except (published.AlreadyFinalised, published.StillOpen) as error:
         raise click.ClickException(str(error)) from None
     except disclosure.DisclosureRisk as error:
-        db.session.rollback()
         audit(CLI_ACTOR, "export-refused", inspection.id, "finalise")
         db.session.commit()
         raise click.ClickException(str(error)) from None

@@ -524,19 +524,18 @@ def _contexts(evidence: dict, library_get: Callable):
                 if background["id"] == ROLE_QUESTION and questionnaire["audience"] == "staff"
                 else []
             )
+            groups = list(sizes)
+            for entry in entries.values():  # answers only an older version offered
+                for table in entry.get("breakdowns", ()):
+                    if table["by"] == background["id"]:
+                        groups += [g["id"] for g in table["groups"] if g["id"] not in groups]
             yield _Context(
-                questionnaire,
-                definitions,
-                entries,
-                background["id"],
-                list(sizes),
-                sizes,
-                role_gaps,
+                questionnaire, definitions, entries, background["id"], groups, sizes, role_gaps
             )
 
 
 def _background_only(ctx: _Context) -> list[Cell]:
-    hidden = [g for g in ctx.groups if ctx.sizes[g] is None]
+    hidden = [g for g in ctx.groups if ctx.sizes.get(g) is None]
     if not hidden:
         return []
     known = sum(v for v in ctx.sizes.values() if v is not None)
@@ -795,10 +794,8 @@ def ensure_safe(evidence: dict, library_get: Callable, threshold: int, what: str
         inspection = evidence.get("inspection", {}).get("id", "?")
         message = (
             f"refused to write the {what} of inspection {inspection}: {len(failing)} hidden "
-            f"cells could be narrowed below the disclosure threshold of {threshold} (first: "
-            + ", ".join(f"{c.by}/{c.question or 'size'}/{c.group}" for c in failing[:3])
-            + ")"
-        )
+            f"cells could be narrowed below the disclosure threshold of {threshold}"
+        )  # which cells, never: that a group's cell is pinned says something of its answers
         log.error(message)
         raise DisclosureRisk(message)
     return result

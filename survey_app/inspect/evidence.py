@@ -127,7 +127,6 @@ def finalise(inspection: Inspection):
     try:
         stored = report.finalise(inspection, unsealer)
     except disclosure.DisclosureRisk:
-        db.session.rollback()
         audit(current_user.email, "export-refused", inspection.id, "finalise")
         db.session.commit()
         abort(500)
