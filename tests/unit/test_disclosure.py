@@ -216,3 +216,98 @@ def test_a_cached_audit_is_trusted_only_for_the_cells_it_covers():
 )
 def test_background_sizes_are_hidden_until_their_sum_is_the_threshold(sizes, hidden):
     assert disclosure.background_mask(sizes, 5) == hidden
+
+
+STAFF = Library.from_directory(Path(__file__).resolve().parents[1] / "questionnaires_disclosure")
+
+
+def staff_document(role_gap: bool) -> dict:
+    """90 staff: senior leaders 4, managers 4 and other staff 6 (the three sizes hidden, 14
+    together), frontline 20 and 56 not stated; every leader said "yes" to enough_staff, no
+    other staff did, frontline 10 of 20, not stated 30 of 56."""
+    sizes = {"not_stated": 56, "senior_leader": 4, "manager": 4, "frontline_care": 20}
+    sizes["other_or_agency"] = 6
+    positive = {"not_stated": 30, "senior_leader": 4, "manager": 4, "frontline_care": 10}
+    positive["other_or_agency"] = 0
+    hidden = {"senior_leader", "manager", "other_or_agency"}
+    groups = [
+        {
+            "id": g,
+            "suppressed": g in hidden,
+            "base": None if g in hidden else sizes[g],
+            "positive": None if g in hidden else positive[g],
+            "comparison": None,
+        }
+        for g in sizes
+    ]
+    role = {
+        "id": "role_group",
+        "background": True,
+        "type": "single",
+        "asked": 90,
+        "missing": 56,
+        "dont_want_to_say": 0,
+        "base": 34,
+        "options": [
+            {"id": g, "count": None if g in hidden else sizes[g], "percent": None}
+            for g in sizes
+            if g != "not_stated"
+        ],
+    }
+    question = {
+        "id": "enough_staff",
+        "background": False,
+        "type": "yes_no",
+        "asked": 90,
+        "base": 90,
+        "positive": {"count": sum(positive.values())},
+        "breakdowns": [{"by": "role_group", "groups": groups}],
+    }
+    gap = {
+        "question": "enough_staff",
+        "suppressed": not role_gap,
+        "leaders": {"base": 8, "positive": 8} if role_gap else None,
+        "frontline": {"base": 20, "positive": 10} if role_gap else None,
+        "comparison": None,
+    }
+    return {
+        "questionnaires": [
+            {
+                "id": "small-staff",
+                "versions": [1],
+                "audience": "staff",
+                "respondents": 90,
+                "questions": [question, role],
+            }
+        ],
+        "role_gaps": [gap],
+        "perception_gaps": [],
+    }
+
+
+def test_a_role_gap_that_pins_a_hidden_group_is_not_published():
+    # Leaders 8 of 8: the hidden groups' positive total is 8, so the other staff's is 0.
+    leaky = disclosure.audit(staff_document(role_gap=True), STAFF.get, 5)
+    pinned = {c.key[2:]: (c.low, c.high) for c in leaky.failing}
+    assert pinned[("enough_staff", "other_or_agency", "positive")] == (0, 0)
+    assert not disclosure.audit(staff_document(role_gap=False), STAFF.get, 5).failing
+    doc = staff_document(role_gap=True)
+    assert not disclosure.protect(doc, STAFF.get, 5).failing
+    [gap] = doc["role_gaps"]
+    assert gap["suppressed"] and gap["leaders"] is None and gap["comparison"] is None
+
+
+def test_a_perception_gap_must_be_the_published_totals():
+    doc = staff_document(role_gap=False)
+    doc["perception_gaps"] = [
+        {
+            "children": {"questionnaire": "small-staff", "question": "enough_staff"},
+            "staff": {"questionnaire": "small-staff", "question": "enough_staff"},
+        }
+    ]
+    for side in ("children", "staff"):
+        doc["perception_gaps"][0][side].update(base=90, positive=48)
+    assert not disclosure.audit(doc, STAFF.get, 5).failing
+    doc["perception_gaps"][0]["staff"]["positive"] = 47
+    with pytest.raises(disclosure.DisclosureRisk, match="not its totals"):
+        disclosure.audit(doc, STAFF.get, 5)
