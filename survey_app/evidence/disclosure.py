@@ -718,12 +718,17 @@ def _clear_beside_hidden(ctx: _Context) -> None:
 
 
 def _small_sizes(ctx: _Context, threshold: int) -> list[Cell]:
-    """A published group size below the threshold is itself a disclosure (width 0)."""
-    return [
-        Cell(ctx.questionnaire["id"], ctx.by, None, g, "published_size", size, size, None)
+    """A published group size below the threshold is itself a disclosure (width 0), and so
+    is a background question's positive count beside a hidden size (a sum of sizes)."""
+    qn = ctx.questionnaire["id"]
+    found = [
+        Cell(qn, ctx.by, None, g, "published_size", size, size, None)
         for g, size in ctx.sizes.items()
         if size is not None and 0 < size < threshold
     ]
+    if ctx.entries.get(ctx.by, {}).get("positive") and None in ctx.sizes.values():
+        found.append(Cell(qn, ctx.by, None, "positive", "published_size", 0, 0))
+    return found
 
 
 # --- the gate every output passes ----------------------------------------------------------
@@ -759,6 +764,9 @@ def hidden_keys(evidence: dict, threshold: int) -> set[tuple]:
                     keys.add((qn, by, None, g, "size"))
                 elif 0 < size < threshold:
                     keys.add((qn, by, None, g, "published_size"))
+            sizes = background_cells(background, questionnaire["respondents"])
+            if background.get("positive") and None in sizes.values():
+                keys.add((qn, by, None, "positive", "published_size"))
             for entry in questionnaire["questions"]:
                 for table in entry.get("breakdowns", ()):
                     if table["by"] != by:

@@ -209,9 +209,12 @@ class Builder:
             for option in question.options
             if option.id != DONT_WANT_TO_SAY
         ]
-        if question.background and question.id in self.size_masks:
-            hide_background_counts(entry, self.size_masks[question.id])
-        if question.positive:
+        sizes_hidden = self.size_masks.get(question.id) if question.background else None
+        if sizes_hidden:
+            hide_background_counts(entry, sizes_hidden)
+        # A background question's positive count is a sum of group sizes: not published
+        # (nor compared) once any of them is hidden.
+        if question.positive and not sizes_hidden:
             entry["positive"] = {
                 "answers": sorted(question.positive),
                 "count": counts.positive,

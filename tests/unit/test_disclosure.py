@@ -311,3 +311,13 @@ def test_a_perception_gap_must_be_the_published_totals():
     doc["perception_gaps"][0]["staff"]["positive"] = 47
     with pytest.raises(disclosure.DisclosureRisk, match="not its totals"):
         disclosure.audit(doc, STAFF.get, 5)
+
+
+def test_a_background_questions_positive_count_beside_a_hidden_size_never_passes():
+    people = [("over_16", "pos")] * 20 + [("under_15", "neg")] * 3 + [("not_stated", "pos")] * 9
+    doc = document(people, {"under_15", "not_stated"}, {"under_15", "not_stated"})
+    age = doc["questionnaires"][0]["questions"][1]
+    assert not disclosure.audit(doc, LIBRARY.get, 5).failing
+    age["positive"] = {"count": 23}  # over 16 and under 15 together: gives under 15 away
+    failing = disclosure.audit(doc, LIBRARY.get, 5).failing
+    assert ("positive", "published_size") in {(c.group, c.kind) for c in failing}
