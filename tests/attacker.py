@@ -183,6 +183,7 @@ def _attack_one(
     else:
         hidden.append(((None, "not_stated", "size"), size["not_stated"]))
     by_id = {q.id: q for q in definition.questions}
+    questions = {q["id"]: q for q in questionnaire["questions"]}
     for entry in questionnaire["questions"]:
         tables = {t["by"]: t for t in entry.get("breakdowns", ())}
         if by not in tables:
@@ -203,13 +204,13 @@ def _attack_one(
         model.eq({cells[g][3]: 1.0 for g in groups}, entry["asked"] - entry["base"])
         model.eq({cells[g][0]: 1.0 for g in groups}, entry["asked"])
         question = by_id[qid]
-        if question.when is None:
+        if question.when is None and entry["asked"] == respondents:
             for g in groups:
                 model.eq({cells[g][0]: 1.0, size[g]: -1.0}, 0)
         else:
             parent = by_id.get(question.when.question)
             if parent is not None and (parent.id, groups[0], "a") in model.names:
-                _route(model, question, parent, groups)
+                _route(model, question, parent, groups, entry, questions[parent.id])
         table = tables[by]
         for group in table["groups"]:
             g = group["id"]
@@ -247,7 +248,7 @@ def _attack_one(
     return results
 
 
-def _route(model: Model, question, parent, groups) -> None:
+def _route(model: Model, question, parent, groups, entry, parent_entry) -> None:
     """A question asked after ``parent``'s answers ``when``: each group's asked count is
     bounded by (or equal to) the parent's cells those answers fall in."""
     answers = set(question.when.answers)
@@ -258,9 +259,10 @@ def _route(model: Model, question, parent, groups) -> None:
         a = model.names[(question.id, g, "a")]
         pa, pp, pm, _po = (model.names[(parent.id, g, k)] for k in ("a", "p", "m", "o"))
         single = parent.type != "multiple"
-        if single and answers == positive:
+        asked, parent_positive = entry["asked"], parent_entry["positive"]["count"]
+        if single and answers == positive and asked == parent_positive:
             model.eq({a: 1.0, pp: -1.0}, 0)
-        elif single and answers == negative:
+        elif single and answers == negative and asked == parent_entry["base"] - parent_positive:
             model.eq({a: 1.0, pm: -1.0}, 0)
         elif answers <= positive:
             model.between({a: 1.0, pp: -1.0}, FLOOR, 0)

@@ -327,16 +327,20 @@ class _Context:
     role_gaps: list[dict]
 
 
-def _route(model, question, parent, a, cells):
+def _route(model, question, parent, a, cells, asked: int, parent_entry: dict):
+    """Bound a routed question's asked count, per group, by its parent's cells: equal to the
+    parent's positive (or not-positive) cell when exactly those answers route to it and every
+    such respondent was asked (one questionnaire version), at most that otherwise."""
     answers = set(question.when.answers)
     real = [o for o in parent.option_ids if o != DONT_WANT_TO_SAY]
     positive = set(parent.positive)
     negative = {o for o in real if o not in positive and o not in parent.not_applicable}
     pa, pp, pm, _po = cells
     single = parent.type != "multiple"
-    if single and answers == positive:
+    parent_positive = parent_entry["positive"]["count"]
+    if single and answers == positive and asked == parent_positive:
         model.eq({a: 1.0, pp: -1.0}, 0)
-    elif single and answers == negative:
+    elif single and answers == negative and asked == parent_entry["base"] - parent_positive:
         model.eq({a: 1.0, pm: -1.0}, 0)
     elif answers <= positive:
         model.at_most({a: 1.0, pp: -1.0}, 0)
@@ -376,13 +380,21 @@ def _family_model(ctx: _Context, family: list[str], published: bool):
             model.eq({cells[(qid, g)][k]: 1.0 for g in ctx.groups}, total)
         question = ctx.definitions.get(qid)
         when = question.when if question else None
-        if when is None:
+        if when is None and entry["asked"] == respondents:  # everyone was asked it
             for g in ctx.groups:
                 model.eq({cells[(qid, g)][0]: 1.0, size[g]: -1.0}, 0)
-        elif when.question in family:
+        elif when is not None and when.question in family:
             parent = ctx.definitions[when.question]
             for g in ctx.groups:
-                _route(model, question, parent, cells[(qid, g)][0], cells[(when.question, g)])
+                _route(
+                    model,
+                    question,
+                    parent,
+                    cells[(qid, g)][0],
+                    cells[(when.question, g)],
+                    entry["asked"],
+                    ctx.entries[when.question],
+                )
         table = next(t for t in entry["breakdowns"] if t["by"] == ctx.by)
         for group in table["groups"]:
             g = group["id"]
