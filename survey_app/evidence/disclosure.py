@@ -2,11 +2,13 @@
 
 Every figure the evidence publishes (and the page, PDF, CSV and XLSX show nothing else) is
 a linear constraint on the unknown counts behind the hidden cells. For each hidden cell the
-audit solves, by integer programming (``scipy.optimize.milp``, HiGHS), the lowest and the
-highest value it can take. A hidden cell is **protected** when that range is at least the
-disclosure threshold wide (``high - low >= threshold``), or when it is no narrower than with
-no breakdown and no group size published at all (only the whole-inspection totals: if
-every child answered "yes", every group did, and no suppression can hide that).
+audit finds the lowest and the highest integer value it can take. A hidden cell is
+**protected** when that range is at least the disclosure threshold wide
+(``high - low >= threshold``), or when it is no narrower than with no breakdown published
+at all (the whole-inspection totals and the protected group sizes only: if every child
+answered "yes", every group did, and no suppression can hide that). A comparison with "the
+rest" beside a hidden group, a group size below the threshold printed, or a background
+question's positive count beside a hidden size never passes.
 
 The unknowns, for one questionnaire and one background question ``b`` (groups ``g``:
 "not stated" and each answer of ``b``):
@@ -15,22 +17,24 @@ The unknowns, for one questionnaire and one background question ``b`` (groups ``
   ``sum(n) = respondents``;
 * for each measured question ``q``: ``a`` (asked), ``p`` (positive), ``m`` (in the base, not
   positive), ``o`` (asked but outside the base) per group, with ``p + m + o = a``, each column
-  summing to the published total, ``a = n[g]`` for a question everyone is asked, and for a
+  summing to the published total, ``a = n[g]`` for a question everyone was asked, and for a
   question asked only after certain answers of a measured question ``a`` equal to (or at
   most) the parent's cells those answers fall in;
 * each published group gives ``p`` and ``p + m``; each published comparison of a group with
   the rest gives the rest's sums; each published role gap its two sides' sums.
 
 Models are kept small: one per *family* (a measured question and every measured question
-routed from it, with its background question's counts), and one for the background
-question alone. Hidden cells of every model of one build are solved together in one
-``milp`` call per model (the model repeated once per bound, block-diagonally), so the audit
-of the demo takes a fraction of a second.
+routed from it) and background question, with the background question's counts, and the
+background question's counts alone. A family of one question that is a plain two-way table
+gets the exact integer bounds in closed form (``_two_way``); any other is solved by HiGHS
+(``ranges``: the linear relaxation, every bound of the model in one ``linprog`` call, a
+bound accepted when its solution is integral, ``milp`` otherwise).
 
 ``protect`` hides more until every hidden cell is protected: a role gap first, then the
-smallest published group of the family's breakdown, until (at worst) the whole breakdown
-is hidden. ``ensure_safe`` refuses an output that fails (``DisclosureRisk``); the result
-is cached per build, keyed by a digest of the document.
+failing group across a routed family, else the smallest published group of the question,
+until (at worst) the whole breakdown is hidden. ``ensure_safe`` (``gate`` in the app)
+refuses an output that fails (``DisclosureRisk``); the audit of a build is cached by a
+digest of the document and trusted only for the cells it covers.
 """
 
 from __future__ import annotations
