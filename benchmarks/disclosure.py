@@ -94,6 +94,10 @@ def measure(children: int, staff: int, seed: int, threshold: int) -> dict:
             started = time.perf_counter()
             after = report.build(inspection, unsealer)
             figures["build_seconds"] = time.perf_counter() - started
+            started = time.perf_counter()
+            report.build(inspection, unsealer)
+            figures["rebuild_seconds"] = time.perf_counter() - started
+            disclosure._FAMILIES.clear()  # the audit timed on its own, from nothing
             figures["after"] = disclosure.audit(after, library, threshold)
             started = time.perf_counter()
             disclosure.ensure_safe(after, library, threshold, "benchmark")
@@ -126,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         f"build {figures['build_without_seconds']:.2f} s without the audit, "
-        f"{figures['build_seconds']:.2f} s with it; "
+        f"{figures['build_seconds']:.2f} s with it ({figures['rebuild_seconds']:.2f} s when "
+        "built again, its families' ranges remembered); "
         f"the gate on a built document {figures['cached_seconds'] * 1000:.1f} ms (cached)"
     )
     ok = not figures["after"].failing

@@ -494,7 +494,48 @@ def _two_way(ctx: _Context, qid: str) -> list[Cell] | None:
     return out
 
 
+_FAMILIES: OrderedDict[str, list[Cell]] = OrderedDict()
+_FAMILIES_SIZE = 4096
+
+
 def _solve_family(ctx: _Context, family: list[str], threshold: int) -> list[Cell]:
+    """``_solve_family_now``, remembered: the ranges are a pure function of the figures the
+    family's model reads, so a later build of the same evidence (the next download, the
+    page, finalising) reuses them."""
+    key = json.dumps(
+        [
+            ctx.questionnaire["id"],
+            ctx.questionnaire["respondents"],
+            ctx.by,
+            family,
+            ctx.groups,
+            ctx.sizes,
+            threshold,
+            [
+                (
+                    ctx.entries[q]["asked"],
+                    ctx.entries[q]["base"],
+                    ctx.entries[q]["positive"]["count"],
+                    next(t for t in ctx.entries[q]["breakdowns"] if t["by"] == ctx.by),
+                )
+                for q in family
+            ],
+            [g for g in ctx.role_gaps if g["question"] in family],
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    found = _FAMILIES.get(key)
+    if found is None:
+        found = _FAMILIES[key] = _solve_family_now(ctx, family, threshold)
+        while len(_FAMILIES) > _FAMILIES_SIZE:
+            _FAMILIES.popitem(last=False)
+    else:
+        _FAMILIES.move_to_end(key)
+    return [replace(cell) for cell in found]
+
+
+def _solve_family_now(ctx: _Context, family: list[str], threshold: int) -> list[Cell]:
     if len(family) == 1:
         quick = _two_way(ctx, family[0])
         if quick is not None:

@@ -4,6 +4,7 @@ integer programme, background suppression, the rules it never lets through, and 
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -321,3 +322,17 @@ def test_a_background_questions_positive_count_beside_a_hidden_size_never_passes
     age["positive"] = {"count": 23}  # over 16 and under 15 together: gives under 15 away
     failing = disclosure.audit(doc, LIBRARY.get, 5).failing
     assert ("positive", "published_size") in {(c.group, c.kind) for c in failing}
+
+
+def test_two_questions_with_the_same_figures_keep_their_own_cells():
+    # Ranges are remembered by the figures a family's model reads; the question is one of them.
+    people = [("over_16", "pos")] * 10 + [("under_15", "neg")] * 6 + [("not_stated", "pos")] * 6
+    doc = document(people, {"under_15", "not_stated"})
+    questions = doc["questionnaires"][0]["questions"]
+    twin = json.loads(json.dumps(questions[0]))
+    twin["id"] = "staff_respect"
+    questions.insert(1, twin)
+    for _ in range(2):  # the second time from the remembered ranges
+        cells = disclosure.audit(doc, LIBRARY.get, 5).cells
+        assert {c.question for c in cells if c.question} == {"feel_safe", "staff_respect"}
+        assert len([c for c in cells if c.question]) == 8
