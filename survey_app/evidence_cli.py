@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import inspections, paper, private_files, responses, sealing
 from .cli import CLI_ACTOR, find_inspection, read_secret
-from .evidence import census, published, render, report, tables
+from .evidence import census, disclosure, published, render, report, tables
 from .models import Inspection, audit, db
 
 EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf", "html")
@@ -34,6 +34,9 @@ def _unlock(inspection: Inspection, what: str) -> sealing.Unsealer:
 
 
 def render_evidence(evidence: dict, inspection: Inspection, format_: str) -> bytes:
+    """The output in ``format_``, once the disclosure audit has passed it
+    (``disclosure.DisclosureRisk`` otherwise: nothing is rendered)."""
+    disclosure.gate(evidence, f"{format_} export")
     if format_ == "json":
         return json.dumps(evidence, ensure_ascii=False, indent=2).encode("utf-8")
     if format_ == "csv":
@@ -56,7 +59,12 @@ def export(inspection_id: str, format_: str, output: str) -> None:
     """Unlock an inspection and write its evidence (passphrase: SURVEY_PASSPHRASE or a prompt)."""
     inspection = find_inspection(inspection_id)
     unsealer = _unlock(inspection, f"export {format_}")
-    body = render_evidence(report.build(inspection, unsealer), inspection, format_)
+    try:
+        body = render_evidence(report.build(inspection, unsealer), inspection, format_)
+    except disclosure.DisclosureRisk as error:
+        audit(CLI_ACTOR, "export-refused", inspection.id, format_)
+        db.session.commit()
+        raise click.ClickException(str(error)) from None
     try:
         private_files.write(Path(output), body)
     except OSError as error:
@@ -80,6 +88,10 @@ def finalise(inspection_id: str) -> None:
     try:
         stored = report.finalise(inspection, unsealer)
     except (published.AlreadyFinalised, published.StillOpen) as error:
+        raise click.ClickException(str(error)) from None
+    except disclosure.DisclosureRisk as error:
+        audit(CLI_ACTOR, "export-refused", inspection.id, "finalise")
+        db.session.commit()
         raise click.ClickException(str(error)) from None
     audit(CLI_ACTOR, "evidence-finalise", inspection.id, f"{stored} questions published")
     db.session.commit()

@@ -2,7 +2,9 @@
 
 When the lead inspector finalises an inspection's evidence, each question's
 whole-inspection counts (as an inspectorate publishes them: no breakdown by
-group, no comment) are stored in ``published_count``. Later inspections compare
+group, no comment, no background question's group sizes) are stored in
+``published_count``, once the evidence they belong to has passed the disclosure
+audit (``disclosure.gate``). Later inspections compare
 against these, so a comparison never needs another inspection's passphrase.
 The raw responses stay sealed until they are purged.
 """
@@ -39,7 +41,9 @@ def finalise(inspection: Inspection, summaries: dict[str, QuestionnaireSummary])
     stored = 0
     for summary in summaries.values():
         for counts in summary.questions.values():
-            if not counts.question.is_choice:
+            # Background questions are never compared, and their counts are group sizes:
+            # they are not kept (the evidence hides the small ones).
+            if not counts.question.is_choice or counts.question.background:
                 continue
             db.session.add(
                 PublishedCount(

@@ -19,7 +19,7 @@ from .. import responses
 from ..models import Inspection, SafeguardingReferral, SealedResponse, db, now
 from ..questionnaire import DISCLOSURE_CATEGORIES, DONT_WANT_TO_SAY
 from ..sealing import Unsealer
-from . import census, multiplicity, published, safeguarding
+from . import census, disclosure, multiplicity, published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
 from .breakdown import NOT_STATED
 from .statistics import (
@@ -196,6 +196,8 @@ class Builder:
         # or period): "previous" / "comparator" -> ["questionnaire/question", ...].
         self.not_compared: dict[str, list[str]] = {"previous": [], "comparator": []}
         self.library_get = current_app.extensions["questionnaires"].get
+        #: background question id -> the groups whose size is hidden (this questionnaire's)
+        self.size_masks: dict[str, set[str]] = {}
         self.flagger = safeguarding.flagger(current_app.config.get("SAFEGUARDING_PHRASES_DIR"))
         self.referrals = {
             referral.comment_ref: referral
@@ -239,7 +241,12 @@ class Builder:
             for option in question.options
             if option.id != DONT_WANT_TO_SAY
         ]
-        if question.positive:
+        sizes_hidden = self.size_masks.get(question.id) if question.background else None
+        if sizes_hidden:
+            hide_background_counts(entry, sizes_hidden)
+        # A background question's positive count is a sum of group sizes: not published
+        # (nor compared) once any of them is hidden.
+        if question.positive and not sizes_hidden:
             entry["positive"] = {
                 "answers": sorted(question.positive),
                 "count": counts.positive,
@@ -312,6 +319,16 @@ class Builder:
         for background in summary.groups.groupings:
             rows = summary.groups.table(background, counts.question.id)
             hidden_rows = hidden_groups(rows, self.method.disclosure_threshold)
+            # A group whose size is hidden is hidden in every breakdown: its base would
+            # otherwise bound the size.
+            sizes_hidden = self.size_masks.get(background, set())
+            hidden_rows = [
+                hidden or group in sizes_hidden
+                for (group, _b, _p), hidden in zip(rows, hidden_rows, strict=True)
+            ]
+            # A comparison with "the rest" is published only when the rest holds no hidden
+            # group, so no mark points at one.
+            compared = not any(hidden_rows)
             options = {o.id: o.text for o in summary.questions[background].question.options}
             groups = []
             for (group, base, positive), suppressed in zip(rows, hidden_rows, strict=True):
@@ -324,7 +341,7 @@ class Builder:
                     "percent": None if suppressed else _percent(positive, base),
                     "comparison": None,
                 }
-                if not suppressed and group != NOT_STATED and base:
+                if compared and group != NOT_STATED and base:
                     cell["comparison"] = compare(
                         self.method,
                         base,
@@ -542,16 +559,35 @@ class Builder:
         return blocks
 
     # --- the document ---------------------------------------------------------------------
+    def size_masks_for(self, summary: QuestionnaireSummary) -> dict[str, set[str]]:
+        """Which group sizes of each background question to hide (see ``background_mask``)."""
+        masks = {}
+        for background, groups in summary.groups.groupings.items():
+            counts = summary.questions[background]
+            sizes = {
+                group: summary.respondents - counts.base if group == NOT_STATED else 0
+                for group in groups
+            }
+            for option, count in counts.options.items():
+                if option in sizes:
+                    sizes[option] = count
+            names = list(sizes)
+            mask = disclosure.background_mask(
+                [sizes[name] for name in names], self.method.disclosure_threshold
+            )
+            masks[background] = {name for name, hidden in zip(names, mask, strict=True) if hidden}
+        return masks
+
     def document(
         self, summaries: dict[str, QuestionnaireSummary], broken: int, invalid: int = 0
     ) -> dict:
         inspection = self.inspection
         audiences = {"children": 0, "staff": 1}
         ordered = sorted(summaries.values(), key=lambda s: audiences.get(s.latest.audience, 2))
-        questionnaires = []
+        questionnaires: list[dict[str, Any]] = []
         for summary in ordered:
+            self.size_masks = self.size_masks_for(summary)
             questions = [self.question_entry(summary, c) for c in summary.ordered()]
-            adjust_questionnaire(questions, self.method.threshold)
             questionnaires.append(
                 {
                     "id": summary.latest.id,
@@ -561,12 +597,26 @@ class Builder:
                     "respondents": summary.respondents,
                     "census": self.census_entry(summary),
                     "questions": questions,
-                    "change": self.area_summary(questions),
                 }
             )
         perception_gaps = self.perception_gaps(summaries)
         role_gaps = self.role_gaps(summaries)
+        # Everything published together is audited together; more is hidden until no hidden
+        # cell can be narrowed below the threshold, before any mark is judged.
+        library_get = current_app.extensions["questionnaires"].get
+        audited = disclosure.protect(
+            {
+                "questionnaires": questionnaires,
+                "role_gaps": role_gaps,
+                "perception_gaps": perception_gaps,
+            },
+            library_get,
+            self.method.disclosure_threshold,
+        )
         threshold = self.method.threshold
+        for entry in questionnaires:
+            adjust_questionnaire(entry["questions"], threshold)
+            entry["change"] = self.area_summary(entry["questions"])
         multiplicity.adjust((gap["comparison"] for gap in perception_gaps), threshold)
         multiplicity.adjust((gap["comparison"] for gap in role_gaps), threshold)
         comments = self.comments(ordered_dict(ordered))
@@ -576,7 +626,7 @@ class Builder:
             for item in block["comments"]
             if item["flags"]
         ]
-        return {
+        document = {
             "format": FORMAT,
             "generated_at": now().replace(microsecond=0).isoformat() + "Z",
             "inspection": {
@@ -614,7 +664,10 @@ class Builder:
             "perception_gaps": perception_gaps,
             "role_gaps": role_gaps,
             "comments": comments,
+            "disclosure": audited.summary(),
         }
+        disclosure.remember(document, audited)
+        return document
 
 
 def _dated(inspection: Inspection) -> dict:
@@ -661,6 +714,22 @@ def hidden_groups(rows: list[tuple[str, int, int]], threshold: int) -> list[bool
     """
     table = [[positive, base - positive] for _, base, positive in rows]
     return [any(hidden) for hidden in suppress(table, threshold)]
+
+
+def hide_background_counts(entry: dict, hidden: set[str]) -> None:
+    """Hide a background question's small group sizes (``disclosure.background_mask``).
+
+    "Not stated" is everyone who did not give an answer, so when it is hidden so are the
+    figures that add up to it (skipped, don't want to say, the base) and every percentage
+    of that base."""
+    for option in entry["options"]:
+        if option["id"] in hidden:
+            option["count"] = None
+            option["percent"] = None
+    if NOT_STATED in hidden:
+        entry["missing"] = entry["dont_want_to_say"] = entry["base"] = None
+        for option in entry["options"]:
+            option["percent"] = None
 
 
 def combination_is_safe(mask: list[list[bool]], combined: list[bool]) -> bool:
@@ -738,9 +807,15 @@ def build(inspection: Inspection, unsealer: Unsealer, rng: random.Random | None 
 def finalise(inspection: Inspection, unsealer: Unsealer) -> int:
     """Keep the whole-inspection counts in the clear and mark the evidence final.
 
-    Raises ``published.StillOpen`` or ``published.AlreadyFinalised``; the caller commits.
+    Raises ``published.StillOpen``, ``published.AlreadyFinalised`` or
+    ``disclosure.DisclosureRisk``; the caller commits.
     """
     if inspection.status == "finalised":
         raise published.AlreadyFinalised(f"inspection {inspection.id} is already finalised")
-    summaries, _broken = summaries_for(inspection, unsealer)
+    summaries, broken = summaries_for(inspection, unsealer)
+    # What finalising keeps (whole-inspection totals, no group sizes) is published in every
+    # export: it is kept only if the evidence it belongs to passes the audit.
+    disclosure.gate(
+        Builder(inspection, Method.from_config()).document(summaries, broken), "finalised counts"
+    )
     return published.finalise(inspection, summaries)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import inspections, sealing
-from ..evidence import render, report, tables
+from ..evidence import disclosure, render, report, tables
 from ..models import Inspection, SafeguardingReferral, audit, db
 from . import blueprint
 from .authorise import guarded, team, team_lead
@@ -47,6 +47,16 @@ def _unlock(inspection, what: str):
     return unsealer, None
 
 
+def _gate(inspection, built: dict, what: str) -> None:
+    """Refuse (500, logged and audit-logged) any output the disclosure audit fails."""
+    try:
+        disclosure.gate(built, what)
+    except disclosure.DisclosureRisk:
+        audit(current_user.email, "export-refused", inspection.id, what)
+        db.session.commit()
+        abort(500)
+
+
 def _unlocked_evidence(inspection, what: str):
     unsealer, refused = _unlock(inspection, what)
     if refused is not None:
@@ -63,6 +73,7 @@ def evidence(inspection: Inspection):
     built, refused = _unlocked_evidence(inspection, "evidence page")
     if refused is not None:
         return refused
+    _gate(inspection, built, "evidence page")
     return render_template(
         "inspect/evidence.html",
         inspection=inspection,
@@ -76,6 +87,7 @@ def _download(inspection, fmt: str) -> Response:
     built, refused = _unlocked_evidence(inspection, f"download {fmt}")
     if refused is not None:
         return refused
+    _gate(inspection, built, f"{fmt} download")
     body: str | bytes
     if fmt == "json":
         body = json.dumps(built, ensure_ascii=False, indent=2)
@@ -115,7 +127,12 @@ def finalise(inspection: Inspection):
     unsealer, refused = _unlock(inspection, "finalise")
     if refused is not None:
         return refused
-    stored = report.finalise(inspection, unsealer)
+    try:
+        stored = report.finalise(inspection, unsealer)
+    except disclosure.DisclosureRisk:
+        audit(current_user.email, "export-refused", inspection.id, "finalise")
+        db.session.commit()
+        abort(500)
     audit(current_user.email, "evidence-finalise", inspection.id, f"{stored} questions published")
     db.session.commit()
     flash(_("The evidence is final. Its whole-inspection counts are kept for future comparisons."))
