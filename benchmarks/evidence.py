@@ -100,7 +100,13 @@ def measure(database: Path, inspection_id: str, what: str) -> dict:
         inspection = db.session.get(Inspection, inspection_id)
         unsealer = inspections.unlock(inspection, PASSPHRASE)
         began = time.perf_counter()
-        if what == "unseal":
+        if what == "unseal":  # opening alone, in parallel as the evidence does
+            broken = responses.BrokenSeals()
+            opened = sum(
+                responses.fold_opened(inspection, unsealer, broken, responses.count_opened)
+            )
+            size = 0
+        elif what == "unseal-serial":  # opening alone, in this process only
             broken = responses.BrokenSeals()
             opened = sum(1 for _ in responses.open_all(inspection, unsealer, broken))
             size = 0
@@ -109,7 +115,11 @@ def measure(database: Path, inspection_id: str, what: str) -> dict:
             size = len(json.dumps(evidence, ensure_ascii=False, indent=2).encode())
             opened = sum(q["respondents"] for q in evidence["questionnaires"])
         seconds = time.perf_counter() - began
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # This process, plus each worker at the largest any of them reached (an upper bound).
+    workers = responses.workers_available() if what != "unseal-serial" else 0
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mib = own + workers * worker
     return {"seconds": seconds, "opened": opened, "peak_mib": peak_mib, "bytes": size}
 
 
@@ -124,6 +134,9 @@ def run_measure(database: Path, inspection_id: str, what: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+RATIO = 1.2  # evidence time over unsealing time, both in parallel
+SECONDS = 5.0  # evidence for --responses (100,000) responses
+PEAK_MIB = 512
 PDF_SECONDS = 3.0
 PDF_MAIN_PAGES = 15
 
@@ -197,7 +210,7 @@ def pdf(runs: int = 2, out: Path | None = None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=100_000)
-    parser.add_argument("--measure", choices=["unseal", "evidence"])
+    parser.add_argument("--measure", choices=["unseal", "unseal-serial", "evidence"])
     parser.add_argument("--database", type=Path)
     parser.add_argument("--inspection")
     parser.add_argument("--pdf", action="store_true", help="the demo inspection's PDF instead")
@@ -214,6 +227,8 @@ def main() -> None:
     began = time.perf_counter()
     inspection_id = generate(database, args.responses)
     print(f"sealed {args.responses} responses in {time.perf_counter() - began:.1f} s", flush=True)
+    serial = run_measure(database, inspection_id, "unseal-serial")
+    print("unseal-serial", serial, flush=True)
     runs = {"unseal": [], "evidence": []}
     for _ in range(2):
         for what in runs:
@@ -225,14 +240,23 @@ def main() -> None:
         raise SystemExit(f"FAILED: opened {unseal['opened']} and {evidence['opened']}")
     ratio = evidence["seconds"] / unseal["seconds"]
     peak = max(r["peak_mib"] for r in runs["evidence"])
-    ok = ratio <= 1.5 and evidence["seconds"] < 10 and peak < 512
+    ok = ratio <= RATIO and evidence["seconds"] < SECONDS and peak < PEAK_MIB
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     print(
         f"{'meets' if ok else 'MISSES'} goals: evidence/unsealing time ratio {ratio:.2f} "
-        f"(goal <= 1.5); evidence {evidence['seconds']:.2f} s (goal < 10), unsealing "
-        f"{unseal['seconds']:.2f} s; peak RSS evidence {peak:.0f} MiB (goal < 512), unsealing "
+        f"(goal <= {RATIO}); evidence {evidence['seconds']:.2f} s (goal < {SECONDS:.0f}), "
+        f"unsealing {unseal['seconds']:.2f} s ({serial['seconds']:.2f} s in one process); "
+        f"peak RSS evidence {peak:.0f} MiB with its workers (goal < {PEAK_MIB}), unsealing "
         f"{unseal['peak_mib']:.0f} MiB; {args.responses} responses, "
-        f"{evidence['bytes'] / 1024:.0f} KiB of JSON"
+        f"{evidence['bytes'] / 1024:.0f} KiB of JSON; {responses_workers()} workers; "
+        f"load average {load}"
     )
+
+
+def responses_workers() -> int:
+    from survey_app import responses
+
+    return responses.workers_available()
 
 
 if __name__ == "__main__":

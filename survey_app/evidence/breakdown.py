@@ -114,6 +114,14 @@ class GroupTotals:
             self._base[background] += np.rint(membership @ in_base).astype(np.int64)
             self._positive[background] += np.rint(membership @ positive).astype(np.int64)
 
+    def merge(self, other: GroupTotals) -> None:
+        """Add ``other``'s totals (both flushed, with the same groups and columns)."""
+        if other.measured != self.measured or other.groupings != self.groupings:
+            raise ValueError("group totals laid out differently cannot be merged")
+        for background in self.groupings:
+            self._base[background] += other._base[background]  # noqa: SLF001
+            self._positive[background] += other._positive[background]  # noqa: SLF001
+
     # --- results ----------------------------------------------------------------------------
     def table(self, background: str, question_id: str) -> list[tuple[str, int, int]]:
         """``(group, base, positive)`` for every group of ``background``, "not stated" first."""
