@@ -9,6 +9,7 @@ worker, or through its pipe): never a file. Small inspections stay in this proce
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -66,16 +67,6 @@ def counts(inspection: Inspection) -> dict[str, int]:
         .group_by(SealedResponse.questionnaire_id)
     )
     return dict(rows.all())
-
-
-def versions(inspection: Inspection) -> dict[tuple[str, int], int]:
-    """How many responses each questionnaire version has (no unlock needed)."""
-    rows = db.session.execute(
-        select(SealedResponse.questionnaire_id, SealedResponse.questionnaire_version, func.count())
-        .where(SealedResponse.inspection_id == inspection.id)
-        .group_by(SealedResponse.questionnaire_id, SealedResponse.questionnaire_version)
-    )
-    return {(questionnaire_id, version): n for questionnaire_id, version, n in rows}
 
 
 def counts_by_audience(inspection: Inspection) -> dict[str, int]:
@@ -144,10 +135,10 @@ def _open_rows(
 
 #: From how many responses opening is worth worker processes (starting them costs ~0.1 s).
 PARALLEL_FROM = 4000
-#: Sealed rows per chunk sent to a worker (about 1 MB of ciphertext).
+#: Sealed rows per chunk sent to a worker (about 2 MB of ciphertext).
 CHUNK_ROWS = 2000
 
-_worker: tuple | None = None  # (unsealer, inspection id, fold), set once in each worker
+_worker: tuple | None = None  # (unsealer, inspection id, fold, contexts), once per worker
 
 
 def _start_worker(private_key: bytes, inspection_id: str, fold: Callable) -> None:
@@ -155,10 +146,11 @@ def _start_worker(private_key: bytes, inspection_id: str, fold: Callable) -> Non
     _worker = (sealing.Unsealer(private_key), inspection_id, fold, {})
 
 
-def _fold_chunk(rows: list[tuple]) -> tuple[Any, int]:
+def _fold_chunk(rows: list[tuple], definitions: dict) -> tuple[Any, int]:
     unsealer, inspection_id, fold, contexts = _worker
     broken = BrokenSeals()
-    return fold(_open_rows(inspection_id, unsealer, rows, broken, contexts)), broken.count
+    opened = _open_rows(inspection_id, unsealer, rows, broken, contexts)
+    return fold(opened, definitions), broken.count
 
 
 def workers_available() -> int:
@@ -172,25 +164,20 @@ def fold_opened(
     inspection: Inspection,
     unsealer: sealing.Unsealer,
     broken: BrokenSeals,
-    fold: Callable[[Iterator[Opened]], Any],
-    workers: int | None = None,
-    total: int | None = None,
+    fold: Callable[[Iterator[Opened], dict], Any],
+    definition: Callable[[str, int], Any] | None = None,
 ) -> Iterator[Any]:
-    """Open every response of ``inspection`` and yield ``fold(opened responses)`` for each
-    chunk of them, in no particular order; the caller combines the results.
+    """Open every response of ``inspection`` and yield ``fold(opened, definitions)`` for
+    each chunk of them, in no particular order; the caller combines the results.
+    ``definitions`` maps each ``(questionnaire_id, version)`` of the chunk to
+    ``definition(questionnaire_id, version)`` (``None`` without ``definition``).
 
-    ``fold`` must be a picklable top-level callable (a ``functools.partial`` of one is
-    fine): it runs in worker processes when the inspection has at least ``PARALLEL_FROM``
-    responses (``total``, if the caller has counted them) and more than one core is free,
-    else here, once, over ``open_all``.
+    ``fold`` must be a picklable top-level function: with at least ``PARALLEL_FROM``
+    responses and more than one core, it runs in worker processes, one per core, over
+    chunks of ``CHUNK_ROWS``; otherwise here, once, over all of them. The rows are read
+    once, as a stream (nothing is counted first), and at most two chunks a worker are in
+    flight, so memory stays flat.
     """
-    chunk_rows = CHUNK_ROWS
-    workers = workers or workers_available()
-    if total is None:
-        total = sum(counts(inspection).values())
-    if workers < 2 or total < PARALLEL_FROM:
-        yield fold(open_all(inspection, unsealer, broken))
-        return
     query = (
         select(
             SealedResponse.id,
@@ -199,8 +186,29 @@ def fold_opened(
             SealedResponse.sealed,
         )
         .where(SealedResponse.inspection_id == inspection.id)
-        .execution_options(yield_per=chunk_rows)
+        .execution_options(yield_per=CHUNK_ROWS)
     )
+    known: dict[tuple[str, int], Any] = {}
+
+    def definitions(rows: list[tuple]) -> dict:
+        wanted = {(row[1], row[2]) for row in rows}
+        for key in wanted - known.keys():
+            known[key] = definition(*key) if definition else None
+        return {key: known[key] for key in wanted}
+
+    stream = db.session.execute(query)
+    first: list[tuple] = []
+    for row in stream:
+        first.append(row)
+        if len(first) >= PARALLEL_FROM:
+            break
+    workers = workers_available()
+    if len(first) < PARALLEL_FROM or workers < 2:
+        rows = itertools.chain(first, stream)
+        # One pass in this process; ``definitions`` of every version, met as they come.
+        every = _Definitions(definition, known)
+        yield fold(_open_rows(inspection.id, unsealer, every.watch(rows), broken, {}), every)
+        return
     # fork: the key is inherited in memory and nothing is imported again. The workers
     # touch no database connection, and leave by os._exit, never closing one.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
@@ -211,15 +219,38 @@ def fold_opened(
         initargs=(unsealer.private_bytes(), inspection.id, fold),
     ) as pool:
         pending: set = set()
-        result = db.session.execute(query)
-        for rows in result.partitions(chunk_rows):
-            pending.add(pool.submit(_fold_chunk, [tuple(row) for row in rows]))
+        chunks = _batched(itertools.chain(first, stream), CHUNK_ROWS)
+        for rows in chunks:
+            pending.add(pool.submit(_fold_chunk, rows, definitions(rows)))
             while len(pending) >= 2 * workers:  # bound the rows in flight (memory)
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from _collect(done, broken)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from _collect(done, broken)
+
+
+class _Definitions(dict):
+    """``definitions`` for the one-process pass, filled in as rows of new versions pass."""
+
+    def __init__(self, definition, known: dict):
+        super().__init__()
+        self._definition, self._known = definition, known
+
+    def watch(self, rows: Iterable[tuple]) -> Iterator[tuple]:
+        for row in rows:
+            key = (row[1], row[2])
+            if key not in self:
+                if key not in self._known:
+                    self._known[key] = self._definition(*key) if self._definition else None
+                self[key] = self._known[key]
+            yield row
+
+
+def _batched(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    iterator = iter(rows)
+    while batch := [tuple(row) for row in itertools.islice(iterator, size)]:
+        yield batch
 
 
 def _collect(done, broken: BrokenSeals) -> Iterator[Any]:
@@ -229,6 +260,6 @@ def _collect(done, broken: BrokenSeals) -> Iterator[Any]:
         yield folded
 
 
-def count_opened(opened: Iterable[Opened]) -> int:
+def count_opened(opened: Iterable[Opened], definitions: dict | None = None) -> int:
     """A ``fold`` for ``fold_opened`` that only opens: how many responses opened."""
     return sum(1 for _ in opened)

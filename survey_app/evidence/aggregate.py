@@ -205,8 +205,10 @@ class QuestionnaireSummary:
             self.disclosures.update(disclosed)
 
     def merge(self, other: QuestionnaireSummary) -> None:
-        """Add the counts of ``other``, a summary of other responses to the same versions,
-        built with ``add_version`` in the same order (as ``summarise_chunk`` does)."""
+        """Add the counts of ``other``, a summary of other responses to this questionnaire
+        (``summarise_chunk``'s, of another chunk; it may have met other versions)."""
+        for version in sorted(other.versions.keys() - self.versions.keys()):
+            self.add_version(other.versions[version])
         self.respondents += other.respondents
         self.disclosing += other.disclosing
         self.disclosures.update(other.disclosures)
@@ -276,12 +278,12 @@ def _response_id(response_id: str, question_id: str) -> str:
 
 
 def summarise_chunk(
-    definitions: Mapping[str, list[Questionnaire]], opened: Iterable
+    opened: Iterable, definitions: Mapping[tuple[str, int], Questionnaire | None]
 ) -> dict[str, QuestionnaireSummary]:
-    """``summarise`` for one chunk of responses, in a worker: every summary gets all of
-    ``definitions[questionnaire_id]`` (the versions the whole inspection uses) in the same
-    order, so chunks merge column by column. Comments are named by their response id (the
-    caller names them); the group rows are folded in; comments are not yet shuffled."""
+    """``summarise`` for one chunk of responses (``responses.fold_opened``'s fold, in a
+    worker), merged by ``combine``: ``definitions[(questionnaire_id, version)]`` is each
+    version's definition. Comments are named by their response id until ``combine`` names
+    them; the group rows are folded in; comments are shuffled only once merged."""
     summaries: dict[str, QuestionnaireSummary] = {}
     for response in opened:
         summary = summaries.get(response.questionnaire_id)
@@ -289,8 +291,14 @@ def summarise_chunk(
             summary = summaries[response.questionnaire_id] = QuestionnaireSummary(
                 response.questionnaire_id
             )
-            for definition in definitions[response.questionnaire_id]:
-                summary.add_version(definition)
+        if response.version not in summary.versions:
+            definition = definitions.get((response.questionnaire_id, response.version))
+            if definition is None:
+                raise LookupError(
+                    f"responses use {response.questionnaire_id} version {response.version}, "
+                    "which is not installed"
+                )
+            summary.add_version(definition)
         summary.add(response.version, response.answers, response.response_id, _response_id)
     for summary in summaries.values():
         summary.groups.flush()

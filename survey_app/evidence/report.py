@@ -6,7 +6,6 @@ is its JSON Schema.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import random
@@ -21,7 +20,7 @@ from ..models import Inspection, SafeguardingReferral, SealedResponse, db, now
 from ..questionnaire import DISCLOSURE_CATEGORIES, DONT_WANT_TO_SAY
 from ..sealing import Unsealer
 from . import aggregate, census, multiplicity, published, safeguarding
-from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
+from .aggregate import QuestionCounts, QuestionnaireSummary
 from .breakdown import NOT_STATED
 from .statistics import (
     TestName,
@@ -690,25 +689,12 @@ def summaries_for(inspection: Inspection, unsealer: Unsealer, rng: random.Random
     """Open every response of ``inspection`` once; return the summaries and unopenable count."""
     library = current_app.extensions["questionnaires"]
     broken = responses.BrokenSeals()
-    namer = comment_namer(inspection.id)
-    versions = responses.versions(inspection)
-    if sum(versions.values()) < responses.PARALLEL_FROM or responses.workers_available() < 2:
-        # A small inspection: one process (starting workers would cost more than it saves).
-        opened = responses.open_all(inspection, unsealer, broken)
-        return summarise(library.get, opened, rng, namer), broken.count
-    # A large inspection: each worker opens and summarises chunks; the summaries merge here.
-    definitions: dict[str, list] = {}
-    for questionnaire_id, version in sorted(versions):
-        definition = library.get(questionnaire_id, version)
-        if definition is None:
-            raise LookupError(
-                f"responses use {questionnaire_id} version {version}, which is not installed"
-            )
-        definitions.setdefault(questionnaire_id, []).append(definition)
-    fold = functools.partial(aggregate.summarise_chunk, definitions)
-    total = sum(versions.values())
-    chunks = responses.fold_opened(inspection, unsealer, broken, fold, total=total)
-    return aggregate.combine(chunks, rng, namer), broken.count
+    # Chunks are opened and summarised in worker processes when the inspection is large
+    # (here when small), and their summaries merged.
+    chunks = responses.fold_opened(
+        inspection, unsealer, broken, aggregate.summarise_chunk, library.get
+    )
+    return aggregate.combine(chunks, rng, comment_namer(inspection.id)), broken.count
 
 
 def build(inspection: Inspection, unsealer: Unsealer, rng: random.Random | None = None) -> dict:
