@@ -14,6 +14,7 @@ Each is run twice and the faster run kept. The last line prints the ratio and th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -89,6 +90,47 @@ def generate(database: Path, count: int) -> str:
         return inspection.id
 
 
+def _pss_kib(pid: int | str) -> int:
+    """Proportional set size of one process: shared pages (a forked worker's inherited
+    ones) counted once across the processes sharing them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class PeakMemory:
+    """Samples the summed PSS of this process and its children (Linux), keeping the peak."""
+
+    def __init__(self, every: float = 0.05):
+        import threading
+
+        self.peak_kib, self._every, self._stop = 0, every, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            children = []
+            for task in Path(f"/proc/{me}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    children += task.read_text().split()
+            total = _pss_kib(me) + sum(_pss_kib(child) for child in children)
+            self.peak_kib = max(self.peak_kib, total)
+            self._stop.wait(self._every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def measure(database: Path, inspection_id: str, what: str) -> dict:
     """Runs in its own process: time and peak memory of one task."""
     from survey_app import inspections, responses
@@ -102,6 +144,7 @@ def measure(database: Path, inspection_id: str, what: str) -> dict:
         used = {
             who: resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
         }
+        sampler = PeakMemory().__enter__()
         began = time.perf_counter()
         if what == "unseal":  # opening alone, in parallel as the evidence does
             broken = responses.BrokenSeals()
@@ -118,11 +161,12 @@ def measure(database: Path, inspection_id: str, what: str) -> dict:
             size = len(json.dumps(evidence, ensure_ascii=False, indent=2).encode())
             opened = sum(q["respondents"] for q in evidence["questionnaires"])
         seconds = time.perf_counter() - began
-    # This process, plus each worker at the largest any of them reached (an upper bound).
-    workers = responses.workers_available() if what != "unseal-serial" else 0
+        sampler.__exit__()
+    # Peak memory of this process with its workers: their summed PSS, sampled every 50 ms
+    # (a forked worker's RSS would count the parent's shared pages again); no lower than
+    # this process's own peak RSS.
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    peak_mib = own + workers * worker
+    peak_mib = max(own, sampler.peak_kib / 1024)
     cpu = sum(
         getattr(resource.getrusage(who), field) - getattr(used[who], field)
         for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
