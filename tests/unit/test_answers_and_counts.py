@@ -124,8 +124,12 @@ def test_comments_are_kept_apart_in_random_order():
 
 
 def test_responses_to_an_unknown_version_are_an_error_not_dropped():
+    from survey_app.evidence.aggregate import summarise_chunk
+
     with pytest.raises(LookupError):
         summarise(LIBRARY.get, [Opened("tiny-children", 9, {})])
+    with pytest.raises(LookupError, match="tiny-children version 9, which is not installed"):
+        summarise_chunk([Opened("tiny-children", 9, {})], {("tiny-children", 9): None})
 
 
 # --- not-applicable answers -------------------------------------------------------------
