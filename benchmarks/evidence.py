@@ -304,8 +304,10 @@ def main() -> None:
         f"{'meets' if ok else 'MISSES'} goals: evidence/unsealing time ratio {ratio:.2f} "
         f"(goal <= {RATIO}); evidence {evidence['seconds']:.2f} s (goal < {SECONDS:.0f}), "
         f"unsealing {unseal['seconds']:.2f} s ({serial['seconds']:.2f} s in one process); "
-        f"peak RSS evidence {peak:.0f} MiB with its workers (goal < {PEAK_MIB}), unsealing "
-        f"{unseal['peak_mib']:.0f} MiB; {args.responses} responses, "
+        f"peak memory (PSS) evidence {peak:.0f} MiB with its workers (goal < {PEAK_MIB}), "
+        f"unsealing {unseal['peak_mib']:.0f} MiB; CPU seconds (with workers) evidence "
+        f"{evidence['cpu_seconds']:.1f}, unsealing {unseal['cpu_seconds']:.1f}, in one process "
+        f"{serial['cpu_seconds']:.1f}; {args.responses} responses, "
         f"{evidence['bytes'] / 1024:.0f} KiB of JSON; {responses_workers()} workers; "
         f"load average {load}"
     )
