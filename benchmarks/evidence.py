@@ -14,6 +14,7 @@ Each is run twice and the faster run kept. The last line prints the ratio and th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -89,6 +90,47 @@ def generate(database: Path, count: int) -> str:
         return inspection.id
 
 
+def _pss_kib(pid: int | str) -> int:
+    """Proportional set size of one process: shared pages (a forked worker's inherited
+    ones) counted once across the processes sharing them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class PeakMemory:
+    """Samples the summed PSS of this process and its children (Linux), keeping the peak."""
+
+    def __init__(self, every: float = 0.05):
+        import threading
+
+        self.peak_kib, self._every, self._stop = 0, every, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            children = []
+            for task in Path(f"/proc/{me}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    children += task.read_text().split()
+            total = _pss_kib(me) + sum(_pss_kib(child) for child in children)
+            self.peak_kib = max(self.peak_kib, total)
+            self._stop.wait(self._every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def measure(database: Path, inspection_id: str, what: str) -> dict:
     """Runs in its own process: time and peak memory of one task."""
     from survey_app import inspections, responses
@@ -99,8 +141,18 @@ def measure(database: Path, inspection_id: str, what: str) -> dict:
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
         unsealer = inspections.unlock(inspection, PASSPHRASE)
+        used = {
+            who: resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        }
+        sampler = PeakMemory().__enter__()
         began = time.perf_counter()
-        if what == "unseal":
+        if what == "unseal":  # opening alone, in parallel as the evidence does
+            broken = responses.BrokenSeals()
+            opened = sum(
+                responses.fold_opened(inspection, unsealer, broken, responses.count_opened)
+            )
+            size = 0
+        elif what == "unseal-serial":  # opening alone, in this process only
             broken = responses.BrokenSeals()
             opened = sum(1 for _ in responses.open_all(inspection, unsealer, broken))
             size = 0
@@ -109,8 +161,24 @@ def measure(database: Path, inspection_id: str, what: str) -> dict:
             size = len(json.dumps(evidence, ensure_ascii=False, indent=2).encode())
             opened = sum(q["respondents"] for q in evidence["questionnaires"])
         seconds = time.perf_counter() - began
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "opened": opened, "peak_mib": peak_mib, "bytes": size}
+        sampler.__exit__()
+    # Peak memory of this process with its workers: their summed PSS, sampled every 50 ms
+    # (a forked worker's RSS would count the parent's shared pages again); no lower than
+    # this process's own peak RSS.
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = max(own, sampler.peak_kib / 1024)
+    cpu = sum(
+        getattr(resource.getrusage(who), field) - getattr(used[who], field)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for field in ("ru_utime", "ru_stime")
+    )
+    return {
+        "seconds": seconds,
+        "cpu_seconds": round(cpu, 2),  # this process and its workers: steadier under load
+        "opened": opened,
+        "peak_mib": peak_mib,
+        "bytes": size,
+    }
 
 
 def run_measure(database: Path, inspection_id: str, what: str) -> dict:
@@ -124,6 +192,9 @@ def run_measure(database: Path, inspection_id: str, what: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+RATIO = 1.2  # evidence time over unsealing time, both in parallel
+SECONDS = 5.0  # evidence for --responses (100,000) responses
+PEAK_MIB = 512
 PDF_SECONDS = 3.0
 PDF_MAIN_PAGES = 15
 
@@ -197,7 +268,7 @@ def pdf(runs: int = 2, out: Path | None = None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=100_000)
-    parser.add_argument("--measure", choices=["unseal", "evidence"])
+    parser.add_argument("--measure", choices=["unseal", "unseal-serial", "evidence"])
     parser.add_argument("--database", type=Path)
     parser.add_argument("--inspection")
     parser.add_argument("--pdf", action="store_true", help="the demo inspection's PDF instead")
@@ -214,6 +285,8 @@ def main() -> None:
     began = time.perf_counter()
     inspection_id = generate(database, args.responses)
     print(f"sealed {args.responses} responses in {time.perf_counter() - began:.1f} s", flush=True)
+    serial = run_measure(database, inspection_id, "unseal-serial")
+    print("unseal-serial", serial, flush=True)
     runs = {"unseal": [], "evidence": []}
     for _ in range(2):
         for what in runs:
@@ -225,14 +298,25 @@ def main() -> None:
         raise SystemExit(f"FAILED: opened {unseal['opened']} and {evidence['opened']}")
     ratio = evidence["seconds"] / unseal["seconds"]
     peak = max(r["peak_mib"] for r in runs["evidence"])
-    ok = ratio <= 1.5 and evidence["seconds"] < 10 and peak < 512
+    ok = ratio <= RATIO and evidence["seconds"] < SECONDS and peak < PEAK_MIB
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     print(
         f"{'meets' if ok else 'MISSES'} goals: evidence/unsealing time ratio {ratio:.2f} "
-        f"(goal <= 1.5); evidence {evidence['seconds']:.2f} s (goal < 10), unsealing "
-        f"{unseal['seconds']:.2f} s; peak RSS evidence {peak:.0f} MiB (goal < 512), unsealing "
-        f"{unseal['peak_mib']:.0f} MiB; {args.responses} responses, "
-        f"{evidence['bytes'] / 1024:.0f} KiB of JSON"
+        f"(goal <= {RATIO}); evidence {evidence['seconds']:.2f} s (goal < {SECONDS:.0f}), "
+        f"unsealing {unseal['seconds']:.2f} s ({serial['seconds']:.2f} s in one process); "
+        f"peak memory (PSS) evidence {peak:.0f} MiB with its workers (goal < {PEAK_MIB}), "
+        f"unsealing {unseal['peak_mib']:.0f} MiB; CPU seconds (with workers) evidence "
+        f"{evidence['cpu_seconds']:.1f}, unsealing {unseal['cpu_seconds']:.1f}, in one process "
+        f"{serial['cpu_seconds']:.1f}; {args.responses} responses, "
+        f"{evidence['bytes'] / 1024:.0f} KiB of JSON; {responses_workers()} workers; "
+        f"load average {load}"
     )
+
+
+def responses_workers() -> int:
+    from survey_app import responses
+
+    return responses.workers_available()
 
 
 if __name__ == "__main__":

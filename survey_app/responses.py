@@ -1,9 +1,21 @@
-"""Storing sealed responses, and streaming them back out once unlocked."""
+"""Storing sealed responses, and streaming them back out once unlocked.
+
+Opening is the cost of evidence at scale (one X25519 exchange per response), so a large
+inspection is opened in parallel (``fold_opened``): the database rows are read here in
+chunks and each chunk is opened and folded (counted, summarised) in a worker process, one
+per core. The private key reaches the workers in memory only (inherited by the forked
+worker, or through its pipe): never a file. Small inspections stay in this process.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -136,12 +148,23 @@ def open_all(
         .where(SealedResponse.inspection_id == inspection.id)
         .execution_options(yield_per=batch)
     )
-    contexts: dict[tuple[str, int], bytes] = {}  # associated data, built once per version
-    for response_id, questionnaire_id, version, sealed in db.session.execute(query):
+    yield from _open_rows(inspection.id, unsealer, db.session.execute(query), broken, {})
+
+
+def _open_rows(
+    inspection_id: str,
+    unsealer: sealing.Unsealer,
+    rows: Iterable,
+    broken: BrokenSeals,
+    contexts: dict[tuple[str, int], bytes],
+) -> Iterator[Opened]:
+    """Open ``(id, questionnaire_id, version, sealed)`` rows; ``contexts`` caches the
+    associated data, built once per questionnaire version."""
+    for response_id, questionnaire_id, version, sealed in rows:
         context = contexts.get((questionnaire_id, version))
         if context is None:
             context = contexts[(questionnaire_id, version)] = sealing.response_context(
-                inspection.id, questionnaire_id, version
+                inspection_id, questionnaire_id, version
             )
         try:
             answers = unsealer.open_answers(sealed, context)
@@ -182,3 +205,140 @@ def valid_only(opened: Iterator[Opened], library_get, broken: BrokenSeals) -> It
                 broken.invalid += 1
                 continue
         yield response
+
+
+#: From how many responses opening is worth worker processes (starting them costs ~0.1 s).
+PARALLEL_FROM = 4000
+#: Sealed rows per chunk sent to a worker (about 2 MB of ciphertext).
+CHUNK_ROWS = 2000
+
+_worker: tuple | None = None  # (unsealer, inspection id, fold, contexts), once per worker
+
+
+def _start_worker(private_key: bytes, inspection_id: str, fold: Callable) -> None:
+    global _worker  # noqa: PLW0603 - one worker process, one unlock
+    _worker = (sealing.Unsealer(private_key), inspection_id, fold, {})
+
+
+def _fold_chunk(rows: list[tuple], definitions: dict) -> tuple[Any, int, int]:
+    if _worker is None:  # pragma: no cover - the pool's initializer always runs first
+        raise RuntimeError("a worker folded a chunk before it was started")
+    unsealer, inspection_id, fold, contexts = _worker
+    broken = BrokenSeals()
+    opened = _open_rows(inspection_id, unsealer, rows, broken, contexts)
+    valid = valid_only(opened, lambda q, v: definitions.get((q, v)), broken)
+    return fold(valid, definitions), broken.count, broken.invalid
+
+
+def workers_available() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def fold_opened(
+    inspection: Inspection,
+    unsealer: sealing.Unsealer,
+    broken: BrokenSeals,
+    fold: Callable[[Iterator[Opened], dict], Any],
+    definition: Callable[[str, int], Any] | None = None,
+) -> Iterator[Any]:
+    """Open every response of ``inspection`` and yield ``fold(opened, definitions)`` for
+    each chunk of them, in no particular order; the caller combines the results.
+    ``definitions`` maps each ``(questionnaire_id, version)`` of the chunk to
+    ``definition(questionnaire_id, version)`` (``None`` without ``definition``).
+
+    ``fold`` must be a picklable top-level function: with at least ``PARALLEL_FROM``
+    responses and more than one core, it runs in worker processes, one per core, over
+    chunks of ``CHUNK_ROWS``; otherwise here, once, over all of them. The rows are read
+    once, as a stream (nothing is counted first), and at most two chunks a worker are in
+    flight, so memory stays flat.
+    """
+    query = (
+        select(
+            SealedResponse.id,
+            SealedResponse.questionnaire_id,
+            SealedResponse.questionnaire_version,
+            SealedResponse.sealed,
+        )
+        .where(SealedResponse.inspection_id == inspection.id)
+        .execution_options(yield_per=CHUNK_ROWS)
+    )
+    known: dict[tuple[str, int], Any] = {}
+
+    def definitions(rows: list[tuple]) -> dict:
+        wanted = {(row[1], row[2]) for row in rows}
+        for key in wanted - known.keys():
+            known[key] = definition(*key) if definition else None
+        return {key: known[key] for key in wanted}
+
+    stream = db.session.execute(query)
+    first: list[tuple] = []
+    for row in stream:
+        first.append(row)
+        if len(first) >= PARALLEL_FROM:
+            break
+    workers = workers_available()
+    if len(first) < PARALLEL_FROM or workers < 2:
+        # One pass in this process; ``definitions`` of every version, met as they come.
+        every = _Definitions(definition, known)
+        passing = every.watch(itertools.chain(first, stream))
+        opened = _open_rows(inspection.id, unsealer, passing, broken, {})
+        yield fold(valid_only(opened, lambda q, v: every.get((q, v)), broken), every)
+        return
+    # fork: the key is inherited in memory and nothing is imported again. The workers
+    # touch no database connection, and leave by os._exit, never closing one.
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(unsealer.private_bytes(), inspection.id, fold),
+    ) as pool:
+        pending: set = set()
+        chunks = _batched(itertools.chain(first, stream), CHUNK_ROWS)
+        for rows in chunks:
+            pending.add(pool.submit(_fold_chunk, rows, definitions(rows)))
+            while len(pending) >= 2 * workers:  # bound the rows in flight (memory)
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from _collect(done, broken)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from _collect(done, broken)
+
+
+class _Definitions(dict):
+    """``definitions`` for the one-process pass, filled in as rows of new versions pass."""
+
+    def __init__(self, definition, known: dict):
+        super().__init__()
+        self._definition, self._known = definition, known
+
+    def watch(self, rows: Iterable[tuple]) -> Iterator[tuple]:
+        for row in rows:
+            key = (row[1], row[2])
+            if key not in self:
+                if key not in self._known:
+                    self._known[key] = self._definition(*key) if self._definition else None
+                self[key] = self._known[key]
+            yield row
+
+
+def _batched(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    iterator = iter(rows)
+    while batch := [tuple(row) for row in itertools.islice(iterator, size)]:
+        yield batch
+
+
+def _collect(done, broken: BrokenSeals) -> Iterator[Any]:
+    for future in done:
+        folded, unopened, invalid = future.result()
+        broken.count += unopened
+        broken.invalid += invalid
+        yield folded
+
+
+def count_opened(opened: Iterable[Opened], definitions: dict | None = None) -> int:
+    """A ``fold`` for ``fold_opened`` that only opens: how many responses opened."""
+    return sum(1 for _ in opened)

@@ -204,6 +204,26 @@ class QuestionnaireSummary:
             self.disclosing += 1
             self.disclosures.update(disclosed)
 
+    def merge(self, other: QuestionnaireSummary) -> None:
+        """Add the counts of ``other``, a summary of other responses to this questionnaire
+        (``summarise_chunk``'s, of another chunk; it may have met other versions)."""
+        for version in sorted(other.versions.keys() - self.versions.keys()):
+            self.add_version(other.versions[version])
+        self.respondents += other.respondents
+        self.disclosing += other.disclosing
+        self.disclosures.update(other.disclosures)
+        for question_id, theirs in other.questions.items():
+            ours = self.questions[question_id]
+            ours.asked += theirs.asked
+            ours.missing += theirs.missing
+            ours.dont_want_to_say += theirs.dont_want_to_say
+            ours.not_applicable += theirs.not_applicable
+            ours.positive += theirs.positive
+            ours.options.update(theirs.options)
+            ours.comments += theirs.comments
+            ours.comment_refs += theirs.comment_refs
+        self.groups.merge(other.groups)
+
     def finish(self, rng: random.Random) -> None:
         """Fold the last rows into the group totals; put comments in random order."""
         self.groups.flush()
@@ -249,5 +269,61 @@ def summarise(
             comment_ref,
         )
     for summary in summaries.values():
+        summary.finish(rng or random.SystemRandom())
+    return summaries
+
+
+def _response_id(response_id: str, question_id: str) -> str:
+    return response_id
+
+
+def summarise_chunk(
+    opened: Iterable, definitions: Mapping[tuple[str, int], Questionnaire | None]
+) -> dict[str, QuestionnaireSummary]:
+    """``summarise`` for one chunk of responses (``responses.fold_opened``'s fold, in a
+    worker), merged by ``combine``: ``definitions[(questionnaire_id, version)]`` is each
+    version's definition. Comments are named by their response id until ``combine`` names
+    them; the group rows are folded in; comments are shuffled only once merged."""
+    summaries: dict[str, QuestionnaireSummary] = {}
+    for response in opened:
+        summary = summaries.get(response.questionnaire_id)
+        if summary is None:
+            summary = summaries[response.questionnaire_id] = QuestionnaireSummary(
+                response.questionnaire_id
+            )
+        if response.version not in summary.versions:
+            definition = definitions.get((response.questionnaire_id, response.version))
+            if definition is None:
+                raise LookupError(
+                    f"responses use {response.questionnaire_id} version {response.version}, "
+                    "which is not installed"
+                )
+            summary.add_version(definition)
+        summary.add(response.version, response.answers, response.response_id, _response_id)
+    for summary in summaries.values():
+        summary.groups.flush()
+    return summaries
+
+
+def combine(
+    chunks: Iterable[dict[str, QuestionnaireSummary]],
+    rng: random.Random | None = None,
+    comment_ref: Callable[[str, str], str] | None = None,
+) -> dict[str, QuestionnaireSummary]:
+    """Merge ``summarise_chunk`` results into what ``summarise`` gives for all responses."""
+    summaries: dict[str, QuestionnaireSummary] = {}
+    for chunk in chunks:
+        for questionnaire_id, summary in chunk.items():
+            if questionnaire_id in summaries:
+                summaries[questionnaire_id].merge(summary)
+            else:
+                summaries[questionnaire_id] = summary
+    for summary in summaries.values():
+        for counts in summary.questions.values():
+            question_id = counts.question.id
+            counts.comment_refs = [
+                comment_ref(response_id, question_id) if comment_ref else ""
+                for response_id in counts.comment_refs
+            ]
         summary.finish(rng or random.SystemRandom())
     return summaries

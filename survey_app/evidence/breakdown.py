@@ -114,6 +114,20 @@ class GroupTotals:
             self._base[background] += np.rint(membership @ in_base).astype(np.int64)
             self._positive[background] += np.rint(membership @ positive).astype(np.int64)
 
+    def merge(self, other: GroupTotals) -> None:
+        """Add ``other``'s totals (both flushed), matched by question and group ids: its
+        questions and groups must be among ours (``QuestionnaireSummary.merge`` adds any
+        version it met first)."""
+        if not other.measured or not other.groupings:
+            return
+        columns = [self.measured[q] for q in other.measured]  # in other's column order
+        for background, groups in other.groupings.items():
+            ours = self.groupings[background]
+            rows = [ours[g] for g in groups]
+            at = np.ix_(rows, columns)
+            self._base[background][at] += other._base[background]  # noqa: SLF001
+            self._positive[background][at] += other._positive[background]  # noqa: SLF001
+
     # --- results ----------------------------------------------------------------------------
     def table(self, background: str, question_id: str) -> list[tuple[str, int, int]]:
         """``(group, base, positive)`` for every group of ``background``, "not stated" first."""

@@ -19,8 +19,8 @@ from .. import responses
 from ..models import Inspection, SafeguardingReferral, SealedResponse, db, now
 from ..questionnaire import DISCLOSURE_CATEGORIES, DONT_WANT_TO_SAY
 from ..sealing import Unsealer
-from . import census, disclosure, multiplicity, published, safeguarding
-from .aggregate import QuestionCounts, QuestionnaireSummary, summarise
+from . import aggregate, census, disclosure, multiplicity, published, safeguarding
+from .aggregate import QuestionCounts, QuestionnaireSummary
 from .breakdown import NOT_STATED
 from .statistics import (
     TestName,
@@ -789,11 +789,12 @@ def summaries_for(inspection: Inspection, unsealer: Unsealer, rng: random.Random
     (how many did not open, and how many tablet-sealed ones were not valid answers)."""
     library = current_app.extensions["questionnaires"]
     broken = responses.BrokenSeals()
-
-    opened = responses.valid_only(
-        responses.open_all(inspection, unsealer, broken), library.get, broken
+    # Chunks are opened and summarised in worker processes when the inspection is large
+    # (here when small), and their summaries merged.
+    chunks = responses.fold_opened(
+        inspection, unsealer, broken, aggregate.summarise_chunk, library.get
     )
-    return summarise(library.get, opened, rng, comment_namer(inspection.id)), broken
+    return aggregate.combine(chunks, rng, comment_namer(inspection.id)), broken
 
 
 def build(inspection: Inspection, unsealer: Unsealer, rng: random.Random | None = None) -> dict:

@@ -68,7 +68,7 @@ def test_the_issue_example_hides_the_girls_answers_from_an_integer_programme(shi
     evidence = json.loads(download(client, inspection_id, "json").get_data(as_text=True))
     # The CSV and XLSX carry the same figures as the JSON, so one attack covers all three.
     from_csv = published_figures_from_csv(download(client, inspection_id, "csv").get_data(True))
-    sheet = load_workbook(io.BytesIO(download(client, inspection_id, "xlsx").data)).active
+    sheet = load_workbook(io.BytesIO(download(client, inspection_id, "xlsx").data))["Results"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[1]
     from_xlsx = {

@@ -278,6 +278,52 @@ def test_the_demo_evidence_is_valid_against_the_schema_and_renders(shipped_app, 
     assert page.status_code == 200  # the checked client validates the whole page
 
 
+def _comparable(evidence: dict) -> dict:
+    """The evidence without what differs between two builds: the time, and the (random)
+    order of comments and of the flags drawn from them."""
+    evidence = json.loads(json.dumps(evidence))
+    evidence.pop("generated_at", None)
+    for block in evidence["comments"]:
+        block["comments"].sort(key=lambda c: (c["ref"], c["text"]))
+    evidence["safeguarding_flags"].sort(key=lambda f: json.dumps(f, sort_keys=True))
+    return evidence
+
+
+def test_a_large_inspection_is_opened_in_parallel_with_the_same_evidence(shipped_app, monkeypatch):
+    """Workers open and summarise chunks of 7 responses; merged, the evidence is the one
+    the single process builds, figure for figure, and a broken seal is still counted."""
+    with shipped_app.app_context():
+        created = load_demo(children=30, staff=40, seed=7)
+        inspection = db.session.get(Inspection, created["current"])
+        unsealer = inspections.unlock(inspection, DEMO_PASSPHRASE)
+        row = db.session.scalars(
+            select(responses.SealedResponse).where(
+                responses.SealedResponse.inspection_id == inspection.id
+            )
+        ).first()
+        row.sealed = row.sealed[:-1] + bytes([row.sealed[-1] ^ 1])  # tampered with
+        db.session.commit()
+        serial = report.build(inspection, unsealer)
+        assert serial["unopenable_responses"] == 1
+
+        monkeypatch.setattr(responses, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(responses, "CHUNK_ROWS", 7)
+        monkeypatch.setattr(responses, "workers_available", lambda: 2)
+        opened = list(
+            responses.fold_opened(
+                inspection, unsealer, responses.BrokenSeals(), responses.count_opened
+            )
+        )
+        assert len(opened) == math.ceil(count_rows(inspection) / 7) and sum(opened) > 60
+        parallel = report.build(inspection, unsealer)
+    assert _comparable(parallel) == _comparable(serial)
+    assert parallel["unopenable_responses"] == 1
+
+
+def count_rows(inspection) -> int:
+    return sum(responses.counts(inspection).values())
+
+
 def test_not_applicable_answers_are_shown_and_outside_every_base(shipped_app):
     """20 "yes" of 34, 4 "I did not have any worries": 20/30 = 66.7%, here and when the
     finalised counts are compared with later."""

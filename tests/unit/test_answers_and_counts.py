@@ -124,8 +124,12 @@ def test_comments_are_kept_apart_in_random_order():
 
 
 def test_responses_to_an_unknown_version_are_an_error_not_dropped():
+    from survey_app.evidence.aggregate import summarise_chunk
+
     with pytest.raises(LookupError):
         summarise(LIBRARY.get, [Opened("tiny-children", 9, {})])
+    with pytest.raises(LookupError, match="tiny-children version 9, which is not installed"):
+        summarise_chunk([Opened("tiny-children", 9, {})], {("tiny-children", 9): None})
 
 
 # --- not-applicable answers -------------------------------------------------------------
@@ -172,3 +176,68 @@ def test_the_shipped_questionnaire_marks_its_not_applicable_answers():
         "fights_stopped": {"not_seen"},
         "family_visits": {"no_visits_wanted"},
     }
+
+
+def _counts(summaries: dict) -> dict:
+    """Every figure of the summaries, by ids (not by column), comments as a sorted list."""
+    out = {}
+    for questionnaire_id, summary in summaries.items():
+        out[questionnaire_id] = {
+            "respondents": summary.respondents,
+            "disclosing": summary.disclosing,
+            "disclosures": dict(summary.disclosures),
+            "versions": sorted(summary.versions),
+            "questions": {
+                question_id: (
+                    c.asked,
+                    c.missing,
+                    c.dont_want_to_say,
+                    c.not_applicable,
+                    c.positive,
+                    dict(c.options),
+                    sorted(zip(c.comments, c.comment_refs, strict=True)),
+                )
+                for question_id, c in summary.questions.items()
+            },
+            "groups": {
+                (background, question_id): summary.groups.table(background, question_id)
+                for background in summary.groups.groupings
+                for question_id in summary.groups.measured
+            },
+        }
+    return out
+
+
+def test_chunks_summarised_apart_and_combined_equal_one_summary_across_versions():
+    """Chunks as workers make them (``summarise_chunk``), some of only version 1, some of
+    only a version 2 that asks its questions in reverse order (so its columns are laid out
+    differently), combine into exactly what one pass over everything counts."""
+    import dataclasses
+
+    from survey_app.demo import synthetic_answers
+    from survey_app.evidence.aggregate import combine, summarise_chunk
+
+    backwards = tuple(
+        dataclasses.replace(section, questions=section.questions[::-1])
+        for section in CHILDREN.sections[::-1]
+    )
+    second = dataclasses.replace(CHILDREN, version=2, sections=backwards)
+    versions = {1: CHILDREN, 2: second}
+    rng = random.Random(14)
+    everyone = [
+        Opened("tiny-children", version, synthetic_answers(CHILDREN, rng, 0.6), f"r{i}")
+        for i, version in enumerate([1] * 30 + [2] * 25 + [1] * 12)
+    ]
+    definitions = {("tiny-children", v): d for v, d in versions.items()}
+
+    def name(response_id, question_id):
+        return f"{response_id}/{question_id}"
+
+    whole = summarise(lambda _id, v: versions[v], everyone, random.Random(1), name)
+    chunks = [everyone[55:], everyone[30:55], everyone[:30]]  # v1, then v2, then v1
+    combined = combine(
+        (summarise_chunk(iter(chunk), definitions) for chunk in chunks), random.Random(1), name
+    )
+    assert _counts(combined) == _counts(whole)
+    assert combined["tiny-children"].respondents == 67
+    assert any(c.comments for c in combined["tiny-children"].questions.values())

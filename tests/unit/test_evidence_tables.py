@@ -37,12 +37,15 @@ def evidence_with(text: str, comment: str) -> dict:
         "questionnaires": [
             {
                 "id": "tiny-children",
+                "title": "Children's survey",
+                "audience": "children",
                 "questions": [
                     {
                         "id": "feel_safe",
                         "text": text,
                         "area": "safety",
                         "type": "yes_no",
+                        "background": False,
                         "base": 3,
                         "missing": 0,
                         "dont_want_to_say": 1,
@@ -136,4 +139,81 @@ def test_xlsx_has_no_formula_cells_and_keeps_numbers(tmp_path):
                 values.append(cell.value)
     assert "'" + DANGEROUS in values and "'=1+1" in values
     assert 66.7 in values and 2 in values
-    assert workbook.sheetnames == ["Results", "Comments"]
+    assert workbook.sheetnames == ["Children - Safety", "Results", "Comments"]
+
+
+def significant(evidence: dict, name: str, mark: str, difference: float) -> dict:
+    [q] = [q for q in evidence["questionnaires"][0]["questions"] if q["id"] == "feel_safe"]
+    q["comparisons"][name] = {
+        **q["comparisons"]["previous"],
+        "percent": round(66.7 - difference, 1),
+        "difference": difference,
+        "significant": True,
+        "mark": mark,
+    }
+    return evidence
+
+
+def test_xlsx_has_a_sheet_per_area_with_real_numbers_frozen_headers_and_shaded_marks(tmp_path):
+    evidence = evidence_with("Do you feel safe?", "fine")
+    significant(evidence, "comparator", "worse", -20.3)
+    evidence["questionnaires"][0]["questions"].insert(
+        0,
+        {
+            "id": "first_night",
+            "text": "Were you looked after on your first night?",
+            "area": "arrival",
+            "type": "yes_no",
+            "background": False,
+            "base": 4,
+            "missing": 0,
+            "dont_want_to_say": 0,
+            "not_applicable": 0,
+            "options": [],
+        },
+    )
+    path = tmp_path / "evidence.xlsx"
+    path.write_bytes(to_xlsx(evidence))
+    workbook = load_workbook(path)
+    assert workbook.sheetnames[:2] == ["Children - Arrival and first", "Children - Safety"]
+    sheet = workbook["Children - Safety"]
+    assert sheet.freeze_panes == "B4"
+    assert "Children's survey: Safety" in sheet["A1"].value
+    assert [c.value for c in sheet[3]][:4] == [
+        "Question",
+        "Answered",
+        "Don't want to say",
+        "Positive",
+    ]
+    row = list(sheet[4])
+    assert [c.value for c in row[:4]] == ["Do you feel safe?", 3, 1, 0.667]
+    assert row[3].number_format == "0.0%" and row[4].number_format == "0.0%"
+    # previous: not significant, plain; comparator: significantly worse, shaded and marked
+    assert (row[4].value, row[5].value, row[6].value) == (0.1, 56.7, None)
+    assert row[5].fill.fgColor.rgb in (None, "00000000") and row[5].number_format == "+0.0;-0.0;0.0"
+    assert (row[7].value, row[8].value) == (0.87, -20.3)
+    assert row[9].value == "▼ significantly worse"
+    assert row[8].fill.fgColor.rgb.endswith("F6D7D2") and row[9].fill.fgColor.rgb.endswith("F6D7D2")
+    arrival = workbook["Children - Arrival and first"]
+    assert [c.value for c in arrival[4]][:4] == [
+        "Were you looked after on your first night?",
+        4,
+        0,
+        None,
+    ]
+    assert workbook["Results"].freeze_panes == "A3"
+
+    significant(evidence, "previous", "better", 56.7)
+    path.write_bytes(to_xlsx(evidence))
+    row = load_workbook(path)["Children - Safety"][4]
+    assert row[6].value == "▲ significantly better" and row[5].fill.fgColor.rgb.endswith("CCE2D8")
+
+
+def test_xlsx_sheet_names_are_legal_and_unique():
+    from survey_app.evidence.tables import _sheet_name
+
+    taken = set()
+    long = "Children - Leadership/raising [concerns]: and more words besides"
+    first, second = _sheet_name(long, taken), _sheet_name(long, taken)
+    assert len(first) <= 31 and len(second) <= 31 and first != second
+    assert not any(c in first + second for c in "[]:*?/\\")
