@@ -181,7 +181,11 @@ def test_children_answer_offline_and_every_response_arrives_once(
     child_answers_offline(page, live_server, "ar", markers["ar"], check_a11y=True)
     page.locator("#return-now").click()
     expect(page).to_have_url(f"{live_server}/kiosk/offline/")
-    assert recorder.paths[before:] == [], "the tablet reached the server while offline"
+    # Chromium checks for a newer service worker script by itself, and Playwright's offline
+    # emulation does not cover that check (a real tablet without a network makes none that
+    # arrive); it carries nothing of a child. Every other request would be the tablet's own.
+    reached = [path for path in recorder.paths[before:] if path != "/kiosk/sw.js"]
+    assert reached == [], "the tablet reached the server while offline"
 
     waiting = outbox(page)
     assert len(waiting) == 2
