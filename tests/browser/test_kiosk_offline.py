@@ -243,7 +243,8 @@ def test_stop_and_clear_offline_keeps_nothing(make_context, live_server, factory
     page.locator("#answer-feel_safe-yes").check()
     page.locator(".step-nav__next").click()
     page.locator("#answer-hurt_by_child-no").check()
-    page.get_by_role("button", name="Stop and clear my answers").first.click()
+    page.locator("details.stop > summary").click()  # it asks first
+    page.get_by_role("button", name="Yes, clear my answers").click()
     expect(page).to_have_url(
         re.compile(re.escape(f"{live_server}/kiosk/offline/cleared?language=en"))
     )

@@ -206,6 +206,14 @@ def test_get_help_opens_on_every_screen_and_keeps_the_answers(
     axe_check(page, f"get help ({language})")
     help_button.click()
     expect(page.locator("#answer-feel_safe-yes")).to_be_checked()  # still there
+    # "Stop and clear" asks first; "not now" (closing it again) keeps the answers.
+    stop = page.locator("details.stop > summary")
+    stop.click()
+    expect(page.locator("details.stop .stop__body")).to_be_visible()
+    axe_check(page, f"stop and clear, asked ({language})")
+    stop.click()
+    expect(page.locator("#answer-feel_safe-yes")).to_be_checked()
+    stop.click()
     page.locator("form[data-kiosk-reset] button").click()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/cleared")))
     expect(page.locator("main .help-list li")).to_have_count(5)
