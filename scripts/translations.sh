@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PYBABEL=${PYBABEL:-pybabel}
 case "${1:-}" in
   extract)
-    "$PYBABEL" extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+    "$PYBABEL" extract -F babel.cfg -k _l -k N_ -k plural_templates:1,2 --no-location --sort-output \
       --project "survey_app" --copyright-holder "the survey_app authors" \
       -o translations/messages.pot . ;;
   update)

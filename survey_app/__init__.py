@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .extensions import limiter, login_manager
-from .languages import LANGUAGES, text_direction
+from .languages import LANGUAGES, plural_templates, text_direction
 from .models import db
 from .questionnaire import BrokenLibrary, DefinitionError, Library
 from .service_errors import register_error_pages
@@ -130,6 +130,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     app.jinja_env.globals["qt"] = questionnaire_text.text
     app.jinja_env.globals["qa"] = questionnaire_text.answer
+    app.jinja_env.globals["plural_templates"] = plural_templates
 
     @app.after_request
     def security_headers(response):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+
+from babel import Locale
 
 
 @dataclass(frozen=True)
@@ -28,3 +31,26 @@ LANGUAGES: dict[str, Language] = {
 def text_direction(code: str) -> str:
     language = LANGUAGES.get(code)
     return language.direction if language else "ltr"
+
+
+def plural_templates(singular: str, plural: str) -> str:
+    """A countdown's words for every plural category of the page's language, as JSON for the
+    browser: ``{"one": "1 second left", "few": ...}`` with ``{n}`` where the number goes. The
+    browser picks one with ``Intl.PluralRules``, so Welsh, Polish, Romanian and Arabic count
+    right at every number, as ``ngettext`` does on the server. The messages take ``%(num)s``.
+    """
+    from flask_babel import get_locale, get_translations
+
+    rule = (get_locale() or Locale("en")).plural_form
+    translations = get_translations()
+    samples: dict[str, int] = {}
+    for number in range(0, 201):
+        samples.setdefault(rule(number), number)
+    return json.dumps(
+        {
+            tag: translations.ungettext(singular, plural, number) % {"num": "{n}"}
+            for tag, number in samples.items()
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )

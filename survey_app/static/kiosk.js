@@ -25,6 +25,15 @@
     sizeControl.hidden = false;
   }
 
+  // --- counting down in the page's language: a template per plural category (server-made) ---
+  var pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "en") : null;
+  function countdownText(element, number) {
+    var templates = JSON.parse(element.dataset.templates || "{}");
+    var category = pluralRules ? pluralRules.select(number) : (number === 1 ? "one" : "other");
+    var template = templates[category] || templates.other || "";
+    return template.replace("{n}", String(number));
+  }
+
   // --- wiping: the "Stop and clear" form, used by the idle countdown too ----------------------
   var resetForm = document.querySelector("form[data-kiosk-reset]");
 
@@ -101,7 +110,7 @@
     var left = 0;
 
     var showCount = function () {
-      countNote.textContent = countNote.dataset.template.replace("{seconds}", String(left));
+      countNote.textContent = countdownText(countNote, left);
     };
     var ask = function () {
       left = countdownSeconds;
@@ -147,7 +156,6 @@
   var note = document.getElementById("return-note");
   if (note && note.dataset.returnAfter) {
     var seconds = parseInt(note.dataset.returnAfter, 10);
-    var template = note.textContent;
     var wait = document.getElementById("return-wait");
     note.hidden = false;
     wait.hidden = false;
@@ -158,7 +166,7 @@
         window.location.replace(note.dataset.returnTo);
         return;
       }
-      note.textContent = template.replace(/\d+/, String(seconds));
+      note.textContent = countdownText(note, seconds);
     }, 1000);
     wait.addEventListener("click", function () {
       clearInterval(timer);

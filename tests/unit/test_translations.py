@@ -11,7 +11,8 @@ from survey_app.languages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "translations" / "messages.pot"
-EXTRACT = ["-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--sort-output"]
+EXTRACT = ["-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "plural_templates:1,2"]
+EXTRACT += ["--no-location", "--sort-output"]  # as scripts/translations.sh extract
 
 
 def message_ids(path: Path) -> set:
@@ -60,3 +61,34 @@ def test_every_language_is_complete_and_well_formed(code):
     problems = [(message.id, error) for message, errors in catalogue.check() for error in errors]
     assert not problems, f"{code}: {problems[:5]}"
     assert "NEEDS REVIEW" in path.read_text(encoding="utf-8")
+
+
+def test_countdowns_count_right_in_every_language(tmp_path):
+    """The kiosk's countdowns change in the browser; it picks the words for each number by the
+    language's plural category (Intl.PluralRules), from templates the server made with ngettext."""
+    import json
+
+    from flask_babel import force_locale
+
+    from survey_app import create_app
+    from survey_app.languages import plural_templates
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/unused.db"},
+        instance_path=str(tmp_path),
+    )
+    expected = {
+        "en": {"one": "{n} second left", "other": "{n} seconds left"},
+        "pl": {"one": "Została {n} sekunda", "few": "Zostały {n} sekundy",
+               "many": "Zostało {n} sekund"},
+        "ar": {"one": "ثانية واحدة متبقية", "two": "ثانيتان متبقيتان",
+               "few": "{n} ثوانٍ متبقية", "many": "{n} ثانية متبقية"},
+    }  # fmt: skip
+    with app.test_request_context():
+        for language, forms in expected.items():
+            with force_locale(language):
+                templates = json.loads(
+                    plural_templates("%(num)s second left", "%(num)s seconds left")
+                )
+            for category, words in forms.items():
+                assert templates[category] == words, (language, category)
