@@ -59,7 +59,7 @@ def accept_browser_sealed(
     True when stored now, False when this very ciphertext was stored before (a retried upload
     whose acknowledgement was lost: success, stored once). A *different* ciphertext with a spent
     ballot raises ``BallotUsedElsewhere``. The server cannot read what it stores: whether the
-    answers are valid is decided once they are opened (``open_all`` counts invalid ones).
+    answers are valid is decided once they are opened (``valid_only`` counts invalid ones).
     """
     row = SealedResponse(
         inspection_id=inspection.id,
@@ -134,11 +134,9 @@ class BrokenSeals:
     invalid: int = 0
 
 
-def open_all(
-    inspection: Inspection, unsealer: sealing.Unsealer, broken: BrokenSeals, batch: int = 500
-) -> Iterator[Opened]:
-    """Yield every response of the inspection, opened, streaming from the database."""
-    query = (
+def _sealed_rows(inspection: Inspection, batch: int):
+    """The inspection's sealed rows (id, questionnaire, version, ciphertext), streamed."""
+    return (
         select(
             SealedResponse.id,
             SealedResponse.questionnaire_id,
@@ -148,6 +146,13 @@ def open_all(
         .where(SealedResponse.inspection_id == inspection.id)
         .execution_options(yield_per=batch)
     )
+
+
+def open_all(
+    inspection: Inspection, unsealer: sealing.Unsealer, broken: BrokenSeals, batch: int = 500
+) -> Iterator[Opened]:
+    """Yield every response of the inspection, opened, streaming from the database."""
+    query = _sealed_rows(inspection, batch)
     yield from _open_rows(inspection.id, unsealer, db.session.execute(query), broken, {})
 
 
@@ -255,16 +260,7 @@ def fold_opened(
     once, as a stream (nothing is counted first), and at most two chunks a worker are in
     flight, so memory stays flat.
     """
-    query = (
-        select(
-            SealedResponse.id,
-            SealedResponse.questionnaire_id,
-            SealedResponse.questionnaire_version,
-            SealedResponse.sealed,
-        )
-        .where(SealedResponse.inspection_id == inspection.id)
-        .execution_options(yield_per=CHUNK_ROWS)
-    )
+    query = _sealed_rows(inspection, CHUNK_ROWS)
     known: dict[tuple[str, int], Any] = {}
 
     def definitions(rows: list[tuple]) -> dict:

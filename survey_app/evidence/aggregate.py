@@ -247,6 +247,18 @@ def summarise(
     and ``response_id``; ``comment_ref(response_id, question_id)``, if given,
     names each comment so a referral can point at it without its text.
     """
+    summaries = _fold(opened, library_get, comment_ref)
+    for summary in summaries.values():
+        summary.finish(rng or random.SystemRandom())
+    return summaries
+
+
+def _fold(
+    opened: Iterable,
+    definition_of: Callable[[str, int], Questionnaire | None],
+    comment_ref: Callable[[str, str], str] | None,
+) -> dict[str, QuestionnaireSummary]:
+    """Count each opened response into its questionnaire's summary (not yet finished)."""
     summaries: dict[str, QuestionnaireSummary] = {}
     for response in opened:
         summary = summaries.get(response.questionnaire_id)
@@ -255,7 +267,7 @@ def summarise(
                 response.questionnaire_id
             )
         if response.version not in summary.versions:
-            definition = library_get(response.questionnaire_id, response.version)
+            definition = definition_of(response.questionnaire_id, response.version)
             if definition is None:
                 raise LookupError(
                     f"responses use {response.questionnaire_id} version {response.version}, "
@@ -268,8 +280,6 @@ def summarise(
             getattr(response, "response_id", ""),
             comment_ref,
         )
-    for summary in summaries.values():
-        summary.finish(rng or random.SystemRandom())
     return summaries
 
 
@@ -284,22 +294,7 @@ def summarise_chunk(
     worker), merged by ``combine``: ``definitions[(questionnaire_id, version)]`` is each
     version's definition. Comments are named by their response id until ``combine`` names
     them; the group rows are folded in; comments are shuffled only once merged."""
-    summaries: dict[str, QuestionnaireSummary] = {}
-    for response in opened:
-        summary = summaries.get(response.questionnaire_id)
-        if summary is None:
-            summary = summaries[response.questionnaire_id] = QuestionnaireSummary(
-                response.questionnaire_id
-            )
-        if response.version not in summary.versions:
-            definition = definitions.get((response.questionnaire_id, response.version))
-            if definition is None:
-                raise LookupError(
-                    f"responses use {response.questionnaire_id} version {response.version}, "
-                    "which is not installed"
-                )
-            summary.add_version(definition)
-        summary.add(response.version, response.answers, response.response_id, _response_id)
+    summaries = _fold(opened, lambda qid, version: definitions.get((qid, version)), _response_id)
     for summary in summaries.values():
         summary.groups.flush()
     return summaries

@@ -105,6 +105,10 @@ def words(
 # --- languages -----------------------------------------------------------------------------
 
 
+#: Welsh nasal and aspirate mutations written as a digraph, and the radical letter they stand for.
+_MUTATED_DIGRAPHS = {"mh": "p", "nh": "t", "ph": "p", "th": "t", "ch": "c", "dd": "d"}
+
+
 def _welsh_radicals(word: str) -> set[str]:
     """The words ``word`` may be a mutation of (soft, nasal, aspirate, h- before a vowel),
     and itself: ``mrifo`` -> brifo; ``nghuro`` -> curo; ``gyffwrdd`` -> cyffwrdd."""
@@ -117,18 +121,8 @@ def _welsh_radicals(word: str) -> set[str]:
         out.add("c" + word[3:])
     elif two == "ng":
         out.add("g" + rest2)
-    if two == "mh":
-        out.add("p" + rest2)
-    if two == "nh":
-        out.add("t" + rest2)
-    if two == "ph":
-        out.add("p" + rest2)
-    if two == "th":
-        out.add("t" + rest2)
-    if two == "ch":
-        out.add("c" + rest2)
-    if two == "dd":
-        out.add("d" + rest2)
+    if two in _MUTATED_DIGRAPHS:
+        out.add(_MUTATED_DIGRAPHS[two] + rest2)
     if first == "h" and rest[:1] in "aeiouwy":
         out.add(rest)
     if first == "l" and two != "ll":
