@@ -1,6 +1,8 @@
 """Inspector forms (Flask-WTF: CSRF on every one)."""
 
 from flask import current_app
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField
@@ -24,6 +26,19 @@ class LongEnoughPassphrase:
         minimum = current_app.config["MINIMUM_PASSPHRASE_LENGTH"]
         Length(min=minimum)(form, field)  # "Field must be at least N characters long."
         Length(max=1000)(form, field)
+
+
+def _passphrase_length_hint() -> str:
+    minimum = current_app.config["MINIMUM_PASSPHRASE_LENGTH"]
+    return ngettext(
+        "Use at least %(num)d character, for example four unrelated words.",
+        "Use at least %(num)d characters, for example four unrelated words.",
+        minimum,
+    )
+
+
+#: The hint beside every new passphrase, with the minimum in force when it is shown.
+PASSPHRASE_LENGTH_HINT = LazyString(_passphrase_length_hint)
 
 
 class SignInForm(FlaskForm):
@@ -65,9 +80,12 @@ class NewInspectionForm(FlaskForm):
     )
     passphrase = PasswordField(
         _l("Inspection passphrase"),
-        description=_l(
-            "Only this passphrase opens the answers. Nobody can recover them without it. "
-            "Use at least 12 characters, for example four unrelated words."
+        description=LazyString(
+            lambda: (
+                _("Only this passphrase opens the answers. Nobody can recover them without it.")
+                + " "
+                + _passphrase_length_hint()
+            )
         ),
         validators=[InputRequired(), LongEnoughPassphrase()],
     )

@@ -5,12 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from .forms import LongEnoughPassphrase, NewInspectionForm
+from .forms import PASSPHRASE_LENGTH_HINT, LongEnoughPassphrase, NewInspectionForm
 
 SECRET_HINT = _l(
     "The inspection passphrase, or your own sign-in password if you have been given access."
 )
-NEW_PASSPHRASE_HINT = _l("At least 12 characters, for example four unrelated words.")
 
 
 class NewInspectionWithRecoveryForm(NewInspectionForm):
@@ -23,7 +22,7 @@ class NewInspectionWithRecoveryForm(NewInspectionForm):
 def _new_passphrase_fields(prefix: str):
     new = PasswordField(
         _l("New passphrase"),
-        description=NEW_PASSPHRASE_HINT,
+        description=PASSPHRASE_LENGTH_HINT,
         validators=[InputRequired(), LongEnoughPassphrase()],
     )
     confirm = PasswordField(

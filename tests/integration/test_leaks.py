@@ -35,6 +35,11 @@ def test_a_raised_passphrase_minimum_is_a_form_error_not_a_500(app, client, fact
     establishment = factory.establishment()
     inspection_id = factory.inspection([email], passphrase=PASSPHRASE * 2)
     sign_in(client, email)
+    page = f"/inspector/inspections/{inspection_id}/keys"
+    for form in "/inspector/inspections/new", page:  # the hints say the minimum in force
+        shown = client.get(form, expect=200).get_data(as_text=True)
+        assert f"at least {LONGER_MINIMUM} characters" in shown
+        assert "at least 12 characters" not in shown
     refused = post_form(
         client,
         "/inspector/inspections/new",
@@ -47,7 +52,6 @@ def test_a_raised_passphrase_minimum_is_a_form_error_not_a_500(app, client, fact
     assert f"at least {LONGER_MINIMUM} characters" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inspection)) == 1
-    page = f"/inspector/inspections/{inspection_id}/keys"
     refused = post_form(
         client,
         page,
