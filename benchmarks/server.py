@@ -227,6 +227,9 @@ http {{
             # A submission is safe to send to the other server: its ballot makes it count once.
             proxy_next_upstream error timeout http_502 http_503 non_idempotent;
             proxy_connect_timeout 2s;
+            # The evidence page streams (a line every 2 s), but a download is one file, made
+            # before its first byte: allow the longest one (docs/deployment.md, "Long work").
+            proxy_read_timeout {read_timeout};
         }}
     }}
 }}
@@ -234,8 +237,15 @@ http {{
 
 
 @contextlib.contextmanager
-def nginx(upstreams: list[str], certificate: Certificate, folder: Path, port: int):
-    """A TLS-terminating nginx on 127.0.0.1:``port`` in front of ``upstreams`` (host:port)."""
+def nginx(
+    upstreams: list[str],
+    certificate: Certificate,
+    folder: Path,
+    port: int,
+    read_timeout: str = "300s",
+):
+    """A TLS-terminating nginx on 127.0.0.1:``port`` in front of ``upstreams`` (host:port);
+    ``read_timeout`` is its ``proxy_read_timeout`` (the longest silence it waits through)."""
     folder.mkdir(parents=True, exist_ok=True)
     servers = "\n".join(
         f"        server {upstream} max_fails=1 fail_timeout=5s;" for upstream in upstreams
@@ -243,7 +253,12 @@ def nginx(upstreams: list[str], certificate: Certificate, folder: Path, port: in
     config = folder / "nginx.conf"
     config.write_text(
         NGINX_CONFIG.format(
-            folder=folder, servers=servers, port=port, cert=certificate.cert, key=certificate.key
+            folder=folder,
+            servers=servers,
+            port=port,
+            cert=certificate.cert,
+            key=certificate.key,
+            read_timeout=read_timeout,
         )
     )
     process = subprocess.Popen(  # noqa: S603

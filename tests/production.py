@@ -63,17 +63,30 @@ def production_env(app, folder: Path, port: int | None = None) -> dict:
 
 
 @contextlib.contextmanager
-def served_over_tls(app, folder: Path) -> Iterator[Served]:
-    """gunicorn serving HTTPS itself, as the laptop mode with a certificate does."""
+def served_over_tls(
+    app, folder: Path, *, wsgi: str = "wsgi:app", env: dict | None = None
+) -> Iterator[Served]:
+    """gunicorn serving HTTPS itself, as the laptop mode with a certificate does; ``wsgi``
+    names the app to serve (a test's own, e.g. ``tests.slow_wsgi:app``), ``env`` adds settings."""
     certificate = make_certificate(folder / "tls")
-    env = serve_tls(production_env(app, folder), certificate)
-    with gunicorn(env, log_dir=folder) as server:
+    env = serve_tls({**production_env(app, folder), **(env or {})}, certificate)
+    with gunicorn(env, app=wsgi, log_dir=folder) as server:
         yield Served(env["SURVEY_PUBLIC_URL"], certificate, (server,), (folder,))
 
 
 @contextlib.contextmanager
-def served_behind_proxy(app, folder: Path, servers: int = 1) -> Iterator[Served]:
-    """``servers`` gunicorns on plain HTTP behind one nginx that terminates TLS."""
+def served_behind_proxy(
+    app,
+    folder: Path,
+    servers: int = 1,
+    *,
+    wsgi: str = "wsgi:app",
+    env: dict | None = None,
+    read_timeout: str = "300s",
+) -> Iterator[Served]:
+    """``servers`` gunicorns on plain HTTP behind one nginx that terminates TLS (its
+    ``proxy_read_timeout`` is ``read_timeout``); ``wsgi`` and ``env`` as for ``served_over_tls``."""
+    extra = env or {}
     if not Path(NGINX).exists():
         pytest.skip("nginx is not installed (apt-get install nginx)")
     certificate = make_certificate(folder / "tls")
@@ -85,13 +98,16 @@ def served_behind_proxy(app, folder: Path, servers: int = 1) -> Iterator[Served]
         for number in range(servers):
             here = folder / f"server{number}"
             here.mkdir(parents=True, exist_ok=True)
-            env = production_env(app, here)
-            env.pop("SURVEY_INSECURE_HTTP", None)
-            env.update(
+            settings = production_env(app, here)
+            settings.pop("SURVEY_INSECURE_HTTP", None)
+            settings.update(
                 SURVEY_PUBLIC_URL=public_url, SURVEY_PROXY_COUNT="1", SURVEY_RATELIMIT_PREFIX=prefix
             )
-            processes.append(stack.enter_context(gunicorn(env, log_dir=here)))
-            upstreams.append(env["SURVEY_BIND"])
+            settings.update(extra)
+            processes.append(stack.enter_context(gunicorn(settings, app=wsgi, log_dir=here)))
+            upstreams.append(settings["SURVEY_BIND"])
             folders.append(here)
-        stack.enter_context(nginx(upstreams, certificate, folder / "nginx", proxy_port))
+        stack.enter_context(
+            nginx(upstreams, certificate, folder / "nginx", proxy_port, read_timeout=read_timeout)
+        )
         yield Served(public_url, certificate, tuple(processes), tuple(folders))

@@ -2,6 +2,15 @@
 
 Every route that opens answers unlocks for this request only (``inspections.unlock``,
 the one unlock entry point) and is audit-logged, as is every download.
+
+Opening every answer of a large inspection takes a while, so the evidence page is sent as it
+is made (``long_work``): a wrong passphrase is still refused with its own status, but once
+the answers unlock, the page starts at once with what is being done, says every few seconds
+that it is still working, and then shows the evidence, or says honestly that the disclosure
+audit refused it (nothing of the evidence is sent before the audit passes). Downloads are
+one file each, which cannot start before it is made: the page's script says it is working
+and when the file has arrived (static/unlock.js), and docs/deployment.md gives the proxy
+timeout they need.
 """
 
 from __future__ import annotations
@@ -9,11 +18,20 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    request,
+    stream_template,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import inspections, sealing
+from .. import inspections, long_work, responses, sealing
 from ..evidence import disclosure, render, report, tables
 from ..models import Inspection, SafeguardingReferral, audit, db
 from . import blueprint
@@ -66,21 +84,46 @@ def _unlocked_evidence(inspection, what: str):
     return built, None
 
 
+def _page_evidence(inspection_id: str, unsealer, actor: str) -> dict | None:
+    """The evidence for the page if it passes the disclosure audit; ``None`` (audit-logged)
+    if it does not. Runs in ``long_work``'s thread, with a database session of its own."""
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:  # pragma: no cover - the same request found it a moment ago
+        raise LookupError(f"inspection {inspection_id} is gone")
+    built = report.build(inspection, unsealer)
+    try:
+        disclosure.gate(built, "evidence page")
+    except disclosure.DisclosureRisk:
+        audit(actor, "export-refused", inspection_id, "evidence page")
+        db.session.commit()
+        return None
+    db.session.commit()
+    return built
+
+
 @blueprint.post("/inspections/<inspection_id>/evidence")
 @team
 @guarded
 def evidence(inspection: Inspection):
-    built, refused = _unlocked_evidence(inspection, "evidence page")
+    unsealer, refused = _unlock(inspection, "evidence page")
     if refused is not None:
         return refused
-    _gate(inspection, built, "evidence page")
-    return render_template(
+    inspection_id, actor = inspection.id, current_user.email
+    establishment = inspection.establishment.name
+    answers = sum(responses.counts_by_audience(inspection).values())
+    db.session.commit()  # the unlock is recorded before the page starts
+    work = long_work.Background(lambda: _page_evidence(inspection_id, unsealer, actor))
+    page = stream_template(
         "inspect/evidence.html",
-        inspection=inspection,
-        evidence=built,
+        inspection_id=inspection_id,
+        establishment=establishment,
+        answers=answers,
+        work=work,
         download_form=PassphraseForm(),
         referral_form=current_user.is_lead,  # only a lead records referrals
     )
+    # Sent as it is made, uncompressed and unbuffered (nginx honours X-Accel-Buffering).
+    return Response(stream_with_context(page), headers={"X-Accel-Buffering": "no"})
 
 
 def _download(inspection, fmt: str) -> Response:
