@@ -1,0 +1,253 @@
+"""Background bands per establishment type, merged bands and answers from named units:
+the format is checked, and a questionnaire tailored to an establishment offers and accepts
+exactly its type's bands."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
+
+from survey_app import questionnaire as qn
+from survey_app.answers import check
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BANDED = """\
+id: sample
+version: 1
+audience: children
+title: Sample
+establishment_types: [stc, yoi, sch]
+sections:
+  - id: main
+    title: Main
+    questions:
+      - id: safe
+        type: yes_no
+        area: safety
+        text: Do you feel safe?
+        positive: [yes]
+      - id: age_band
+        type: single
+        area: background
+        background: true
+        text: How old are you?
+        options:
+          - {id: young, text: 14 or younger}
+          - {id: middle, text: 15 or 16}
+          - {id: old, text: 17 or older}
+          - {id: middle_or_old, text: 15 or older, merges: [middle, old]}
+        offered:
+          sch: [young, middle_or_old]
+          yoi: [middle, old]
+      - id: gender
+        type: single
+        area: background
+        background: true
+        text: Which of these best describes you?
+        options:
+          - {id: boy, text: A boy}
+          - {id: girl, text: A girl}
+        offered:
+          yoi: []
+      - id: living_unit
+        type: single
+        area: background
+        background: true
+        text: Which unit do you live on?
+        options_from: units
+"""
+
+
+def parse(text, source="sample.v1.yaml"):
+    return qn.parse(textwrap.dedent(text), source)
+
+
+def problems(text):
+    with pytest.raises(qn.DefinitionError) as raised:
+        parse(text)
+    return "\n".join(raised.value.problems)
+
+
+UNITS = (qn.Option("unit_1", "Oak"), qn.Option("unit_2", "Ash"))
+
+
+def offered(questionnaire, question_id):
+    return [o.id for o in questionnaire.question(question_id).options]
+
+
+def test_a_type_not_named_is_offered_the_finest_answers():
+    stc = parse(BANDED).tailored("stc")
+    assert offered(stc, "age_band") == ["young", "middle", "old", qn.DONT_WANT_TO_SAY]
+    assert offered(stc, "gender") == ["boy", "girl", qn.DONT_WANT_TO_SAY]
+
+
+def test_each_type_is_offered_its_own_bands_and_an_empty_list_is_not_asked():
+    sch = parse(BANDED).tailored("sch")
+    assert offered(sch, "age_band") == ["young", "middle_or_old", qn.DONT_WANT_TO_SAY]
+    yoi = parse(BANDED).tailored("yoi")
+    assert offered(yoi, "age_band") == ["middle", "old", qn.DONT_WANT_TO_SAY]
+    assert "gender" not in {q.id for q in yoi.questions}
+    # Ids and version are kept: answers seal and count as for the whole questionnaire.
+    assert (yoi.id, yoi.version, yoi.key) == ("sample", 1, "sample.v1")
+
+
+def test_the_unit_question_offers_the_units_given_and_is_not_asked_without_any():
+    questionnaire = parse(BANDED)
+    assert "living_unit" not in {q.id for q in questionnaire.tailored("stc").questions}
+    with_units = questionnaire.tailored("stc", UNITS)
+    assert offered(with_units, "living_unit") == ["unit_1", "unit_2", qn.DONT_WANT_TO_SAY]
+    assert [o.text for o in with_units.question("living_unit").options][:2] == ["Oak", "Ash"]
+    # Untailored, it offers nothing (and so accepts no unit at all).
+    assert questionnaire.question("living_unit").option_ids == ()
+
+
+def test_answers_are_accepted_only_where_offered():
+    questionnaire = parse(BANDED)
+    sch = questionnaire.tailored("sch", UNITS)
+    assert check(sch, MultiDict({"age_band": "middle_or_old", "living_unit": "unit_2"})).ok
+    for field, answer in (("age_band", "middle"), ("age_band", "old"), ("living_unit", "unit_3")):
+        assert not check(sch, MultiDict({field: answer})).ok
+    yoi = questionnaire.tailored("yoi")
+    assert check(yoi, MultiDict({"age_band": "old"})).answers == {"age_band": "old"}
+    # A question not asked there is dropped, never stored.
+    assert check(yoi, MultiDict({"gender": "girl"})).answers == {}
+
+
+def test_a_merged_band_knows_the_finer_answers_it_covers():
+    question = parse(BANDED).question("age_band")
+    assert question.finer("middle_or_old") == {"middle", "old"}
+    assert question.finer("young") == {"young"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("merges: [middle, old]", "merges: [middle, elderly]"), "'elderly' is not an option"),
+        (("merges: [middle, old]", "merges: [middle, middle_or_old]"), "at least two other"),
+        (("sch: [young, middle_or_old]", "sch: [young, aged]"), "'aged' is not an option"),
+        (
+            ("sch: [young, middle_or_old]", "sch: [young, middle, middle_or_old]"),
+            "'middle_or_old' and 'middle' both cover 'middle'",
+        ),
+        (("establishment_types: [stc, yoi, sch]", "establishment_types: [stc, sch]"), "'yoi'"),
+        (("          yoi: [middle, old]\n", "          hmp: [middle, old]\n"), "'hmp' is not one"),
+        (
+            ("        options_from: units\n", "        options_from: units\n        options: []\n"),
+            "should not be valid",
+        ),
+        (("        options_from: units\n", "        options_from: staff\n"), "'staff' is not one"),
+        (
+            (
+                "      - id: age_band\n        type: single",
+                "      - id: age_band\n        type: multiple",
+            ),
+            "for background questions of type single",
+        ),
+    ],
+)
+def test_broken_bands_are_refused(change, message):
+    assert message in problems(BANDED.replace(*change))
+
+
+def test_routing_cannot_depend_on_a_question_that_depends_on_the_establishment():
+    routed = BANDED + textwrap.indent(
+        textwrap.dedent("""\
+        - id: which_age
+          type: yes_no
+          area: safety
+          text: Is that right?
+          when: {question: age_band, answers: [young]}
+        """),
+        "      ",
+    )
+    assert "routing cannot depend on a question whose answers depend" in problems(routed)
+
+
+def version(text, number):
+    return qn.parse(
+        textwrap.dedent(text).replace("version: 1", f"version: {number}"), f"sample.v{number}.yaml"
+    )
+
+
+def test_merged_bands_may_be_added_in_a_later_version_but_never_changed():
+    plain = BANDED.replace(
+        "          - {id: middle_or_old, text: 15 or older, merges: [middle, old]}\n", ""
+    ).replace("          sch: [young, middle_or_old]\n", "")
+    # Adding a merged band keeps the question's meaning: its finer answers are unchanged.
+    assert qn.check_versions([version(plain, 1), version(BANDED, 2)]) == []
+    changed = BANDED.replace("merges: [middle, old]", "merges: [young, middle, old]").replace(
+        "sch: [young, middle_or_old]", "sch: [middle_or_old]"
+    )
+    found = qn.check_versions([version(BANDED, 1), version(changed, 2)])
+    assert len(found) == 1 and "'middle_or_old' merges other answers than in version 1" in found[0]
+
+
+def test_shipped_bands_cover_every_type_and_map_onto_version_1():
+    loaded = qn.load_directory(ROOT / "questionnaires")
+    children, staff = loaded[("children-stc", 2)], loaded[("staff-stc", 2)]
+    v1 = loaded[("children-stc", 1)]
+    for kind in ("stc", "yoi", "sch"):
+        for questionnaire in (children, staff):
+            tailored = questionnaire.tailored(kind)
+            for question in tailored.questions:
+                if not question.background or question.type != "single":
+                    continue
+                covered = [f for o in question.options for f in o.finer]
+                # Every band covers distinct finer answers, each a version 1 answer if
+                # version 1 asked the question, so old answers fall in exactly one band.
+                assert len(covered) == len(set(covered))
+                if questionnaire is children and question.id in {q.id for q in v1.questions}:
+                    assert set(covered) - {qn.DONT_WANT_TO_SAY} <= set(
+                        v1.question(question.id).option_ids
+                    )
+    assert offered(children.tailored("sch"), "age_band") == [
+        "age_14_or_younger",
+        "age_15_or_older",
+        qn.DONT_WANT_TO_SAY,
+    ]
+    assert "gender" not in {q.id for q in children.tailored("yoi").questions}
+    assert "leader_or_manager" in offered(staff.tailored("sch"), "role_group")
+
+
+bands = st.lists(
+    st.sampled_from(["young", "middle", "old", "middle_or_old", "elderly"]), max_size=4
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sch=bands, yoi=bands)
+def test_any_offer_is_either_refused_or_tailors_to_distinct_bands(sch, yoi):
+    """Whatever is offered per type, the definition is refused or every type's offer is
+    made of real answers covering distinct finer answers."""
+    text = BANDED.replace("sch: [young, middle_or_old]", f"sch: [{', '.join(sch)}]").replace(
+        "yoi: [middle, old]", f"yoi: [{', '.join(yoi)}]"
+    )
+    try:
+        questionnaire = parse(text)
+    except qn.DefinitionError:
+        assert (
+            len(set(sch)) < len(sch)
+            or len(set(yoi)) < len(yoi)
+            or "middle_or_old" not in sch + yoi
+            or any(
+                "elderly" in x or ("middle_or_old" in x and ("middle" in x or "old" in x))
+                for x in (sch, yoi)
+            )
+        )
+        return
+    for kind, wanted in (("sch", sch), ("yoi", yoi)):
+        tailored = questionnaire.tailored(kind)
+        ids = [q.id for q in tailored.questions]
+        if not wanted:
+            assert "age_band" not in ids
+            continue
+        question = tailored.question("age_band")
+        assert [o.id for o in question.options] == [
+            o for o in ["young", "middle", "old", "middle_or_old"] if o in wanted
+        ] + [qn.DONT_WANT_TO_SAY]
+        covered = [f for o in question.options[:-1] for f in o.finer]
+        assert len(covered) == len(set(covered))
