@@ -205,7 +205,8 @@ class Questionnaire:
 
     def tailored(self, establishment_type: str, units: Sequence[Option] = ()) -> Questionnaire:
         """This questionnaire as asked in one establishment: a background question offers
-        the bands of the establishment's type (not asked where none is offered), and a
+        the bands of the establishment's type, in the order listed (not asked where none
+        is offered), and a
         question whose answers are the units (``options_from: units``) offers ``units``
         (not asked without any). Ids and version stay, so answers seal and count as
         before; what is offered is what ``answers.check`` accepts."""
@@ -216,8 +217,8 @@ class Questionnaire:
                 if question.options_from == "units":
                     choices: tuple[Option, ...] = tuple(units)
                 elif question.offered or any(o.merges for o in question.options):
-                    wanted = question.offered_ids(establishment_type)
-                    choices = tuple(o for o in question.options if o.id in wanted)
+                    by_id = {o.id: o for o in question.options}
+                    choices = tuple(by_id[i] for i in question.offered_ids(establishment_type))
                 else:
                     questions.append(question)
                     continue
