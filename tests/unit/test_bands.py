@@ -249,3 +249,91 @@ def test_any_offer_is_either_refused_or_tailors_to_distinct_bands(sch, yoi):
         assert [o.id for o in question.options] == [*wanted, qn.DONT_WANT_TO_SAY]
         covered = [f for o in question.options[:-1] for f in o.finer]
         assert len(covered) == len(set(covered))
+
+
+# --- the evidence of a home whose inspection met both versions ---------------------------
+
+SHIPPED = qn.Library.from_directory(ROOT / "questionnaires")
+HOME = {v: SHIPPED.get("children-stc", v).tailored("sch") for v in (1, 2)}
+TO_BAND = {"age_15_to_16": "age_15_or_older", "age_17_or_older": "age_15_or_older"}
+
+responses_strategy = st.lists(
+    st.tuples(
+        st.sampled_from([1, 2]),
+        st.sampled_from(["yes", "no", None]),
+        st.sampled_from(
+            [None, qn.DONT_WANT_TO_SAY, "age_14_or_younger", "age_15_to_16", "age_17_or_older"]
+        ),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+def _opened(version, safe, age):
+    from survey_app.responses import Opened
+
+    answers = {}
+    if safe:
+        answers["feel_safe" if version == 1 else "safe_now"] = safe
+    if age:
+        # Version 2 in a home offers only the merged band; version 1 the finer ones.
+        answers["age_band"] = TO_BAND.get(age, age) if version == 2 else age
+    return Opened("children-stc", version, answers)
+
+
+@settings(max_examples=40, deadline=None)
+@given(responses_strategy, st.integers(1, 5), st.booleans())
+def test_a_homes_breakdown_counts_finer_answers_in_the_band_offered(rows, chunk, backwards):
+    """Whatever the order and chunks the responses come in, once any response used version
+    2 the age groups are the bands the home is offered, each holding the finer version 1
+    answers it covers. (With version 1 alone, the groups are those version 1 offered.)"""
+    import random
+
+    from survey_app.evidence.aggregate import combine, summarise_chunk
+
+    if all(version == 1 for version, _s, _a in rows):
+        rows = [*rows, (2, None, None)]
+    opened = [_opened(*row) for row in rows]
+    chunks = [opened[i : i + chunk] for i in range(0, len(opened), chunk)]
+    if backwards:
+        chunks.reverse()
+    definitions = {("children-stc", v): HOME[v] for v in (1, 2)}
+    summary = combine((summarise_chunk(c, definitions) for c in chunks), random.Random(1))[
+        "children-stc"
+    ]
+    expected: dict[str, list[int]] = {}
+    for version, safe, age in rows:
+        group = "not_stated" if age in (None, qn.DONT_WANT_TO_SAY) else TO_BAND.get(age, age)
+        for question in ("feel_safe", "safe_now"):
+            asked = (question == "feel_safe") == (version == 1)
+            cell = expected.setdefault(f"{question}/{group}", [0, 0])
+            cell[0] += asked and safe is not None
+            cell[1] += asked and safe == "yes"
+    for question in ("feel_safe", "safe_now"):
+        if question not in summary.groups.measured:
+            continue
+        table = summary.groups.table("age_band", question)
+        assert [g for g, _b, _p in table] == ["not_stated", "age_14_or_younger", "age_15_or_older"]
+        for group, base, positive in table:
+            assert [base, positive] == expected.get(f"{question}/{group}", [0, 0])
+    counts = summary.questions["age_band"].options
+    assert set(counts) <= {"age_14_or_younger", "age_15_or_older"}
+    assert counts["age_15_or_older"] == sum(
+        1 for _v, _s, age in rows if age in ("age_15_to_16", "age_17_or_older")
+    )
+
+
+def test_a_merged_role_of_leaders_counts_as_leaders():
+    from survey_app.evidence.disclosure import FRONTLINE_ROLES, LEADER_ROLES, role_members
+
+    role = SHIPPED.get("staff-stc", 2).tailored("sch").question("role_group")
+    groups = ["not_stated", "leader_or_manager", "frontline_care", "education_health_or_another"]
+    assert role_members(role, groups, LEADER_ROLES) == ["leader_or_manager"]
+    assert role_members(role, groups, FRONTLINE_ROLES) == ["frontline_care"]
+    # A band that mixes leaders with others is neither.
+    stc = SHIPPED.get("staff-stc", 2).tailored("stc").question("role_group")
+    assert role_members(stc, ["senior_leader", "manager", "health"], LEADER_ROLES) == [
+        "senior_leader",
+        "manager",
+    ]
