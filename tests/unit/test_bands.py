@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
@@ -275,7 +275,7 @@ def _opened(version, safe, age):
 
     answers = {}
     if safe:
-        answers["feel_safe" if version == 1 else "safe_now"] = safe
+        answers["safe_now"] = safe  # asked the same way in both versions
     if age:
         # Version 2 in a home offers only the merged band; version 1 the finer ones.
         answers["age_band"] = TO_BAND.get(age, age) if version == 2 else age
@@ -284,6 +284,8 @@ def _opened(version, safe, age):
 
 @settings(max_examples=40, deadline=None)
 @given(responses_strategy, st.integers(1, 5), st.booleans())
+# Finer answers met before the merged band is known, and after it.
+@example([(1, "yes", "age_17_or_older"), (2, "no", None), (1, "no", "age_15_to_16")], 5, False)
 def test_a_homes_breakdown_counts_finer_answers_in_the_band_offered(rows, chunk, backwards):
     """Whatever the order and chunks the responses come in, once any response used version
     2 the age groups are the bands the home is offered, each holding the finer version 1
@@ -303,20 +305,15 @@ def test_a_homes_breakdown_counts_finer_answers_in_the_band_offered(rows, chunk,
         "children-stc"
     ]
     expected: dict[str, list[int]] = {}
-    for version, safe, age in rows:
+    for _version, safe, age in rows:
         group = "not_stated" if age in (None, qn.DONT_WANT_TO_SAY) else TO_BAND.get(age, age)
-        for question in ("feel_safe", "safe_now"):
-            asked = (question == "feel_safe") == (version == 1)
-            cell = expected.setdefault(f"{question}/{group}", [0, 0])
-            cell[0] += asked and safe is not None
-            cell[1] += asked and safe == "yes"
-    for question in ("feel_safe", "safe_now"):
-        if question not in summary.groups.measured:
-            continue
-        table = summary.groups.table("age_band", question)
-        assert [g for g, _b, _p in table] == ["not_stated", "age_14_or_younger", "age_15_or_older"]
-        for group, base, positive in table:
-            assert [base, positive] == expected.get(f"{question}/{group}", [0, 0])
+        cell = expected.setdefault(group, [0, 0])
+        cell[0] += safe is not None
+        cell[1] += safe == "yes"
+    table = summary.groups.table("age_band", "safe_now")
+    assert [g for g, _b, _p in table] == ["not_stated", "age_14_or_younger", "age_15_or_older"]
+    for group, base, positive in table:
+        assert [base, positive] == expected.get(group, [0, 0])
     counts = summary.questions["age_band"].options
     assert set(counts) <= {"age_14_or_younger", "age_15_or_older"}
     assert counts["age_15_or_older"] == sum(
@@ -337,3 +334,23 @@ def test_a_merged_role_of_leaders_counts_as_leaders():
         "senior_leader",
         "manager",
     ]
+
+
+def test_a_definition_offering_finer_answers_beside_bands_merges_nothing():
+    """Untailored, version 2 lists finer answers and bands side by side: each answer is
+    then its own group (a band counts finer answers only where offered instead of them)."""
+    import random
+
+    from survey_app.evidence.aggregate import summarise
+
+    raw = SHIPPED.get("children-stc", 2)
+    answers = [{"safe_now": "yes", "age_band": "age_15_to_16"}] * 2 + [
+        {"safe_now": "no", "age_band": "age_17_or_older"}
+    ]
+    from survey_app.responses import Opened
+
+    opened = [Opened("children-stc", 2, a) for a in answers]
+    summary = summarise(lambda q, v: raw, opened, random.Random(1))["children-stc"]
+    table = {g: (b, p) for g, b, p in summary.groups.table("age_band", "safe_now")}
+    assert table["age_15_to_16"] == (2, 2) and table["age_17_or_older"] == (1, 0)
+    assert summary.questions["age_band"].options["age_15_to_16"] == 2
