@@ -220,6 +220,12 @@ def test_the_offline_bundle_carries_the_types_bands_and_the_units(shipped_app, c
         f"unit_{made['Oak']}",
         "dont_want_to_say",
     ]
+    # Renaming a unit changes what the tablet keeps, so it fetches the bundle again.
+    version = client.get("/kiosk/offline/files.json", expect=200).get_json()["version"]
+    with shipped_app.app_context():
+        units.rename(db.session.get(Unit, made["Oak"]), "Oak House")
+        db.session.commit()
+    assert client.get("/kiosk/offline/files.json", expect=200).get_json()["version"] != version
 
 
 def submit_many(app, inspection_id: str, answers_list: list[dict]) -> None:
