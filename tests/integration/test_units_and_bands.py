@@ -329,3 +329,15 @@ def test_finer_answers_to_version_1_count_in_the_merged_band_of_a_home(shipped_a
                     "age_14_or_younger",
                     "age_15_or_older",
                 ]
+
+
+def test_a_units_name_is_shown_as_written_in_every_language(shipped_app, client, factory):
+    _email, inspection_id = setting(factory, "stc")
+    name_units(shipped_app, inspection_id, "Mixed")  # also an answer the catalogue translates
+    enrol_kiosk(client, factory.kiosk_token(inspection_id), expect=302)
+    start_kiosk(client, language="cy", expect=302)
+    page = client.get("/kiosk/questionnaire", expect=200).get_data(as_text=True)
+    unit = page[page.index('id="question-living_unit"') :]
+    unit = unit[: unit.index("</fieldset>")]
+    assert ">Mixed<" in unit and "Cymysg" not in unit
+    assert "Dw i ddim eisiau dweud" in unit  # the fixed answer is still translated
