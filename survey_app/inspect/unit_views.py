@@ -34,6 +34,7 @@ def _page(
         action_form=ActionForm(),
         may_change=current_user.may_create_inspections,
         problem=problem,
+        answer_id=units.option_id,
     ), status
 
 

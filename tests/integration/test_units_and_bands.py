@@ -157,6 +157,7 @@ def test_a_lead_names_renames_and_retires_units_and_the_kiosk_follows(shipped_ap
         assert db.session.get(Unit, ash).retired
     listed = client.get(url, expect=200).get_data(as_text=True)
     assert "Retired units" in listed and "Use again" in listed
+    assert f"<code>unit_{oak}</code>" in listed  # what paper questionnaires are keyed in with
 
     kiosk = shipped_app.test_client()
     page = kiosk_page(kiosk, factory, inspection_id)
