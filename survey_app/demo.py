@@ -16,7 +16,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import accounts, inspections, responses
+from . import accounts, inspections, responses, units
 from .answers import is_asked
 from .evidence import report
 from .models import Establishment, db
@@ -85,6 +85,9 @@ def synthetic_answers(
     return answers
 
 
+#: The demo establishment's units.
+DEMO_UNITS = ("Oak", "Ash", "Beech")
+
 #: Realistic group sizes for background questions (unlisted answers weigh 1).
 DEMO_WEIGHTS = {
     "role_group": {"frontline_care": 6, "manager": 2, "senior_leader": 1},
@@ -102,6 +105,8 @@ def _answer(question: Question, rng: random.Random, lean: float, comments: list[
     if rng.random() < 0.05:
         return [DONT_WANT_TO_SAY] if question.type == "multiple" else DONT_WANT_TO_SAY
     real = [option for option in question.option_ids if option != DONT_WANT_TO_SAY]
+    if not real:
+        return None
     positive = [option for option in real if option in question.positive]
     other = [option for option in real if option not in question.positive]
     if question.type == "multiple":
@@ -122,6 +127,12 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
     establishment = Establishment(name="Brookfield Secure Training Centre (demo)", type="stc")
     comparator = Establishment(name="Ashdown Secure Training Centre (demo)", type="stc")
     db.session.add_all([establishment, comparator])
+    # Named as the children know them; one retired since the previous inspection, so its
+    # answers are still labelled by name.
+    for place, names in ((establishment, DEMO_UNITS), (comparator, ("North", "South"))):
+        for name in names:
+            units.add(place, name)
+    old_unit = units.add(establishment, "Elm (closed)")
     created = {}
     plans = [
         ("previous", establishment, 365, 0.55, True),
@@ -132,7 +143,7 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
         inspection = inspections.create_inspection(place, "full", DEMO_PASSPHRASE, [inspector])
         inspection.opened_on = dt.date.today() - dt.timedelta(days=days_ago)
         for audience, count in (("children", children), ("staff", staff)):
-            questionnaire = library.current(audience, place.type)
+            questionnaire = units.for_answering(library.current(audience, place.type), inspection)
             unused = list(DEMO_COMMENTS[audience])
             for _ in range(count):
                 ballot = {"nonce": f"demo-{rng.random()}"}
@@ -147,6 +158,8 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
             inspection.closed_on = inspection.opened_on + dt.timedelta(days=7)
             inspection.finalised_on = inspection.opened_on + dt.timedelta(days=30)
         created[label] = inspection.id
+        if label == "previous":
+            units.retire(old_unit)
     db.session.commit()
     return created
 

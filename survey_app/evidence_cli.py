@@ -13,7 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import inspections, paper, private_files, responses, sealing
+from . import inspections, paper, private_files, responses, sealing, units
 from .cli import CLI_ACTOR, find_inspection, read_secret
 from .evidence import census, disclosure, published, render, report, tables
 from .models import Inspection, audit, db
@@ -158,6 +158,8 @@ def responses_import(inspection_id: str, file: str, questionnaire_key: str) -> N
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is not UTF-8 text; save it as CSV UTF-8") from None
     try:
+        # Paper is checked as it may have been answered: the type's bands, any unit named.
+        questionnaire = units.for_reading(questionnaire, inspection)
         rows = paper.parse(text, questionnaire)
     except paper.PaperError as error:
         for problem in error.problems:

@@ -114,6 +114,24 @@ class Establishment(Model):
     advocacy_contact: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     inspections: Mapped[list[Inspection]] = relationship(back_populates="establishment")
+    units: Mapped[list[Unit]] = relationship(
+        back_populates="establishment", order_by="Unit.name", cascade="all, delete-orphan"
+    )
+
+
+class Unit(Model):
+    """A unit of an establishment (a house, a wing), named by an inspector as the children
+    know it. Its id is what a child's answer to the unit question holds, sealed: renaming
+    keeps it, and a retired unit is no longer offered but still names old answers."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    establishment_id: Mapped[str] = mapped_column(ForeignKey("establishment.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    establishment: Mapped[Establishment] = relationship(back_populates="units")
 
 
 class InspectionInspector(Model):

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -57,6 +57,11 @@ YES_NO_TEXT = {"yes": N_("Yes"), "no": N_("No")}
 YES_NO_SYMBOLS = {"yes": "tick", "no": "cross"}
 DONT_WANT_TO_SAY_TEXT = N_("I don't want to say")
 FILE_PATTERN = "*.v*.yaml"
+# Where a question's answers may come from instead of its file (``options_from:``): the
+# establishment's named units (survey_app/units.py), given to ``Questionnaire.tailored``.
+OPTION_SOURCES = ("units",)
+#: The longest option id a source may give (``units.option_id``), for the request size limit.
+LONGEST_SOURCED_OPTION_ID = 40
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,13 @@ class Option:
     id: str
     text: str
     symbol: str | None = None
+    #: For a merged band ("15 or older"), the finer answers it stands for.
+    merges: frozenset[str] = frozenset()
+
+    @property
+    def finer(self) -> frozenset[str]:
+        """The finest answers this option covers: those it merges, or itself."""
+        return self.merges or frozenset({self.id})
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,11 @@ class Question:
     not_applicable: frozenset[str] = frozenset()
     disclosures: Mapping[str, str] = field(default_factory=dict)
     period: str | None = None
+    # Background bands: establishment type -> the option ids offered there (an empty list:
+    # not asked there). A type not named is offered the finest options (no merged bands).
+    offered: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Where the answers come from instead of ``options`` (OPTION_SOURCES), if anywhere.
+    options_from: str | None = None
 
     @property
     def is_choice(self) -> bool:
@@ -106,12 +123,24 @@ class Question:
         (background) or what they wrote (text): it must say which period it asks about."""
         return self.is_choice and not self.background
 
+    def offered_ids(self, establishment_type: str) -> tuple[str, ...]:
+        """The answers offered in this establishment type, without "I don't want to say"."""
+        if establishment_type in self.offered:
+            return self.offered[establishment_type]
+        return tuple(o.id for o in self.options if not o.merges and o.id != DONT_WANT_TO_SAY)
+
+    def finer(self, option_id: str) -> frozenset[str]:
+        """The finest answers ``option_id`` covers (itself unless it is a merged band)."""
+        option = next((o for o in self.options if o.id == option_id), None)
+        return option.finer if option else frozenset({option_id})
+
     def wording(self) -> dict:
         """What the respondent read: two results compare only when this is the same."""
         return {
             "text": self.text,
             "hint": self.hint,
-            "options": [option.text for option in self.options],
+            # The finer answers: a merged band only groups them (and differs by type).
+            "options": [option.text for option in self.options if not option.merges],
             "period": self.period,
         }
 
@@ -126,12 +155,15 @@ class Question:
         )
 
     def meaning(self) -> dict:
-        """What may never change for this id in a later version."""
+        """What may never change for this id in a later version. Merged bands are not part
+        of it: they only group the finer answers, which keep their meaning
+        (``check_versions`` checks that a merged band keeps what it merges)."""
         return {
             "type": self.type,
             "area": self.area,
             "background": self.background,
-            "options": sorted(self.option_ids),
+            "options": sorted(o.id for o in self.options if not o.merges),
+            "options_from": self.options_from,
             "positive": sorted(self.positive),
             "routing": None
             if self.when is None
@@ -170,6 +202,31 @@ class Questionnaire:
     @property
     def key(self) -> str:
         return f"{self.id}.v{self.version}"
+
+    def tailored(self, establishment_type: str, units: Sequence[Option] = ()) -> Questionnaire:
+        """This questionnaire as asked in one establishment: a background question offers
+        the bands of the establishment's type, in the order listed (not asked where none
+        is offered), and a
+        question whose answers are the units (``options_from: units``) offers ``units``
+        (not asked without any). Ids and version stay, so answers seal and count as
+        before; what is offered is what ``answers.check`` accepts."""
+        sections = []
+        for section in self.sections:
+            questions = []
+            for question in section.questions:
+                if question.options_from == "units":
+                    choices: tuple[Option, ...] = tuple(units)
+                elif question.offered or any(o.merges for o in question.options):
+                    by_id = {o.id: o for o in question.options}
+                    choices = tuple(by_id[i] for i in question.offered_ids(establishment_type))
+                else:
+                    questions.append(question)
+                    continue
+                if choices:
+                    questions.append(replace(question, options=with_dont_want_to_say(choices)))
+            if questions:
+                sections.append(replace(section, questions=tuple(questions)))
+        return replace(self, sections=tuple(sections), _by_id={})
 
     def client_definition(self) -> dict:
         """What a browser needs to check and route answers as ``answers.check`` does
@@ -284,13 +341,21 @@ def parse(text: str, source: str = "<string>") -> Questionnaire:
     return questionnaire
 
 
+def with_dont_want_to_say(options: tuple[Option, ...]) -> tuple[Option, ...]:
+    """A choice question's answers and "I don't want to say" after them; with a symbol only
+    where every other answer has one, so it never stands out."""
+    symbol = "question" if options and all(o.symbol for o in options) else None
+    return (*options, Option(DONT_WANT_TO_SAY, DONT_WANT_TO_SAY_TEXT, symbol))
+
+
 def _build(data: Mapping, source: str) -> Questionnaire:
     sections = []
     for section in data["sections"]:
         questions = []
         for raw in section["questions"]:
             options = tuple(
-                Option(o["id"], o["text"], o.get("symbol")) for o in raw.get("options", ())
+                Option(o["id"], o["text"], o.get("symbol"), frozenset(o.get("merges", ())))
+                for o in raw.get("options", ())
             )
             if raw["type"] == "yes_no":
                 children = data["audience"] == "children"
@@ -298,10 +363,8 @@ def _build(data: Mapping, source: str) -> Questionnaire:
                     Option(key, text, YES_NO_SYMBOLS[key] if children else None)
                     for key, text in YES_NO_TEXT.items()
                 )
-            if raw["type"] in CHOICE_TYPES:
-                # A symbol only where every other answer has one, so it never stands out.
-                symbol = "question" if options and all(o.symbol for o in options) else None
-                options += (Option(DONT_WANT_TO_SAY, DONT_WANT_TO_SAY_TEXT, symbol),)
+            if raw["type"] in CHOICE_TYPES and "options_from" not in raw:
+                options = with_dont_want_to_say(options)
             when = raw.get("when")
             questions.append(
                 Question(
@@ -320,6 +383,8 @@ def _build(data: Mapping, source: str) -> Questionnaire:
                     not_applicable=frozenset(raw.get("not_applicable", ())),
                     disclosures=dict(raw.get("disclosures", {})),
                     period=raw.get("period"),
+                    offered={kind: tuple(ids) for kind, ids in raw.get("offered", {}).items()},
+                    options_from=raw.get("options_from"),
                 )
             )
         sections.append(Section(section["id"], section["title"], tuple(questions)))
@@ -371,6 +436,7 @@ def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
             if DONT_WANT_TO_SAY in question.positive:
                 report([*here, "positive"], '"I don\'t want to say" cannot be a positive outcome')
             _check_answer_roles(question, here, report)
+            _check_bands(questionnaire, question, here, report)
             if question.when is not None:
                 target = seen.get(question.when.question)
                 if target is None:
@@ -381,6 +447,12 @@ def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
                     )
                 elif not target.is_choice:
                     report([*here, "when", "question"], "routing must depend on a choice question")
+                elif _tailorable(target):
+                    report(
+                        [*here, "when", "question"],
+                        "routing cannot depend on a question whose answers depend on the "
+                        "establishment (offered, merges or options_from)",
+                    )
                 else:
                     for answer in sorted(question.when.answers - set(target.option_ids)):
                         report(
@@ -388,6 +460,71 @@ def _check_rules(questionnaire: Questionnaire, data: Mapping, report) -> None:
                             f"{answer!r} is not an answer of {target.id!r}",
                         )
             seen[question.id] = question
+
+
+def _tailorable(question: Question) -> bool:
+    """Whether what a question offers depends on the establishment."""
+    return bool(
+        question.offered or question.options_from or any(o.merges for o in question.options)
+    )
+
+
+def _check_bands(questionnaire: Questionnaire, question: Question, here: list, report) -> None:
+    """Bands offered per establishment type, merged bands and answers from the units: only
+    for background questions with one answer; every id named is an answer, a merged band
+    merges at least two finer answers, and no answer is offered twice over in one type."""
+    if not _tailorable(question):
+        return
+    if not question.background or question.type != "single":
+        report(
+            here,
+            "offered, merges and options_from are for background questions of type single",
+        )
+        return
+    options = {o.id: o for o in question.options if o.id != DONT_WANT_TO_SAY}
+    for o_index, option in enumerate(o for o in question.options if o.id != DONT_WANT_TO_SAY):
+        where = [*here, "options", o_index, "merges"]
+        for finer in sorted(option.merges):
+            if finer not in options:
+                report(where, f"merged answer {finer!r} is not an option")
+            elif options[finer].merges:
+                report(where, f"{finer!r} is itself a merged band; merge the finer answers")
+        if option.merges and len(option.merges & (options.keys() - {option.id})) < 2:
+            report(where, "a merged band merges at least two other answers")
+        if option.merges and option.id in question.positive | question.not_applicable:
+            report(where, "a merged band cannot be a positive or not-applicable answer")
+    for kind, ids in question.offered.items():
+        where = [*here, "offered", kind]
+        if kind not in questionnaire.establishment_types:
+            report(where, f"{kind!r} is not one of this questionnaire's establishment types")
+        covered: dict[str, str] = {}
+        for option_id in ids:
+            if option_id not in options:
+                report(where, f"offered answer {option_id!r} is not an option")
+                continue
+            for finer in sorted(options[option_id].finer):
+                if finer in covered:
+                    report(
+                        where,
+                        f"{option_id!r} and {covered[finer]!r} both cover {finer!r}; "
+                        "offer bands that cover distinct answers",
+                    )
+                covered[finer] = option_id
+    default = question.offered_ids("")
+    if (
+        question.options_from is None
+        and any(o.merges for o in options.values())
+        and not any(
+            options[i].merges for ids in question.offered.values() for i in ids if i in options
+        )
+    ):
+        report([*here, "offered"], "merged bands are listed but offered in no establishment type")
+    if (
+        question.options_from is None
+        and len(default) < 2
+        and set(questionnaire.establishment_types) - set(question.offered)
+    ):
+        report(here, "a type not named in offered needs at least two finer answers")
 
 
 def _check_answer_roles(question: Question, here: list, report) -> None:
@@ -414,8 +551,19 @@ def check_versions(questionnaires: Iterable[Questionnaire]) -> list[str]:
     for versions in by_id.values():
         versions.sort(key=lambda q: q.version)
         first_seen: dict[str, tuple[Questionnaire, Question]] = {}
+        bands_seen: dict[tuple[str, str], tuple[int, frozenset[str]]] = {}
         for questionnaire in versions:
             for question in questionnaire.questions:
+                for option in question.options:
+                    band = bands_seen.setdefault(
+                        (question.id, option.id), (questionnaire.version, option.merges)
+                    )
+                    if band[1] != option.merges:
+                        problems.append(
+                            f"{questionnaire.source}:1: {question.id}: answer {option.id!r} "
+                            f"merges other answers than in version {band[0]}; "
+                            "give the changed band a new id"
+                        )
                 earlier = first_seen.get(question.id)
                 if earlier is None:
                     first_seen[question.id] = (questionnaire, question)
@@ -595,6 +743,8 @@ class Library:
             for question in questionnaire.questions:
                 if question.type == "text":
                     size += len(question.id) + 2 + 12 * (question.max_length or 0)
+                elif question.options_from:  # one answer, with an id given by its source
+                    size += len(question.id) + LONGEST_SOURCED_OPTION_ID + 3
                 else:
                     size += sum(len(question.id) + len(o.id) + 3 for o in question.options)
             largest = max(largest, size)

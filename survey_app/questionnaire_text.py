@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext, pgettext
 
-from .questionnaire import YES_NO_TEXT, Option, Question, Questionnaire
+from .questionnaire import DONT_WANT_TO_SAY, YES_NO_TEXT, Option, Question, Questionnaire
 from .questionnaire_babel import STAFF_CONTEXT, yes_no_context
 
 
@@ -28,7 +28,10 @@ def text(questionnaire: Questionnaire | None, message: str | None) -> str:
 
 
 def answer(questionnaire: Questionnaire | None, question: Question, option: Option) -> str:
-    """An answer's words; "Yes" and "No" follow the question they answer."""
+    """An answer's words; "Yes" and "No" follow the question they answer; a unit's name is
+    shown as the inspector wrote it (a unit called "Mixed" is no ethnic group)."""
+    if question.options_from and option.id != DONT_WANT_TO_SAY:
+        return option.text
     if question.type == "yes_no" and YES_NO_TEXT.get(option.id) == option.text:
         translated = _contextual(yes_no_context(question.text), option.text)
         if translated is not None:

@@ -225,9 +225,14 @@ class QuestionnaireSummary:
         self.groups.merge(other.groups)
 
     def finish(self, rng: random.Random) -> None:
-        """Fold the last rows into the group totals; put comments in random order."""
+        """Fold the last rows into the group totals; count finer answers (to an older
+        version) in the merged band the newest offers; put comments in random order."""
         self.groups.flush()
         for counts in self.questions.values():
+            offered = set(counts.question.option_ids)
+            for option in counts.question.options:
+                for finer in option.merges - offered:
+                    counts.options[option.id] += counts.options.pop(finer, 0)
             order = list(range(len(counts.comments)))
             rng.shuffle(order)
             counts.comments = [counts.comments[i] for i in order]

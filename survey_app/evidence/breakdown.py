@@ -10,6 +10,10 @@ Each response writes one row of outcome codes (one byte a question) into a
 fixed-size buffer; a full buffer is folded into the totals with a matrix product
 per background question, and reused. Memory stays constant however many
 responses there are.
+
+Where an establishment is offered merged bands ("15 or older"), an answer given with a
+finer one (to an older version of the questionnaire) is counted in the band that covers
+it, and the finer group is left out of the tables: the groups are the bands offered.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class GroupTotals:
         self.batch_rows = batch_rows or BATCH_ROWS
         self.measured: dict[str, int] = {}  # question id -> column
         self.groupings: dict[str, dict[str, int]] = {}  # background id -> {answer id -> group}
+        #: background id -> {finer answer -> the merged band counting it}
+        self.merged: dict[str, dict[str, str]] = {}
         self._base: dict[str, np.ndarray] = {}  # background id -> groups x questions
         self._positive: dict[str, np.ndarray] = {}
         self._allocate()
@@ -53,9 +59,13 @@ class GroupTotals:
                 self.measured[question.id] = len(self.measured)
             if is_grouping(question):
                 groups = self.groupings.setdefault(question.id, {NOT_STATED: 0})
-                for option in question.option_ids:
-                    if option != DONT_WANT_TO_SAY and option not in groups:
-                        groups[option] = len(groups)
+                for option in question.options:
+                    if option.id != DONT_WANT_TO_SAY and option.id not in groups:
+                        groups[option.id] = len(groups)
+                    # Only where the band is offered instead of its finer answers (as
+                    # tailored to an establishment), not beside them.
+                    for finer in option.merges - set(question.option_ids):
+                        self.merged.setdefault(question.id, {})[finer] = option.id
         width = len(self.measured)
         for background, groups in self.groupings.items():
             for totals in (self._base, self._positive):
@@ -63,7 +73,18 @@ class GroupTotals:
                 grown = np.zeros((len(groups), width), dtype=np.int64)
                 grown[: old.shape[0], : old.shape[1]] = old
                 totals[background] = grown
+        self._fold_merged()
         self._allocate()
+
+    def _fold_merged(self) -> None:
+        """Move what finer groups counted into the merged bands that cover them."""
+        for background, merged in self.merged.items():
+            groups = self.groupings[background]
+            for finer, band in merged.items():
+                if finer in groups:
+                    for totals in (self._base, self._positive):
+                        totals[background][groups[band]] += totals[background][groups[finer]]
+                        totals[background][groups[finer]] = 0
 
     def _allocate(self) -> None:
         self._width = len(self.measured)
@@ -82,6 +103,8 @@ class GroupTotals:
             answer = answers.get(background)
             if isinstance(answer, list):
                 answer = answer[0] if len(answer) == 1 else None
+            if answer is not None and background in self.merged:
+                answer = self.merged[background].get(answer, answer)
             self._groups[at + offset] = groups.get(answer, 0) if answer is not None else 0
         return self.row
 
@@ -127,14 +150,18 @@ class GroupTotals:
             at = np.ix_(rows, columns)
             self._base[background][at] += other._base[background]  # noqa: SLF001
             self._positive[background][at] += other._positive[background]  # noqa: SLF001
+        self._fold_merged()
 
     # --- results ----------------------------------------------------------------------------
     def table(self, background: str, question_id: str) -> list[tuple[str, int, int]]:
-        """``(group, base, positive)`` for every group of ``background``, "not stated" first."""
+        """``(group, base, positive)`` for every group of ``background``, "not stated" first
+        (a finer answer that a merged band counts is not a group of its own)."""
         column = self.measured[question_id]
         base = self._base[background][:, column]
         positive = self._positive[background][:, column]
+        merged = self.merged.get(background, {})
         return [
             (group, int(base[index]), int(positive[index]))
             for group, index in self.groupings[background].items()
+            if group not in merged
         ]

@@ -61,6 +61,12 @@ FRONTLINE_ROLES = ("frontline_care",)
 ROLE_QUESTION = "role_group"
 
 
+def role_members(question: Question | None, groups, roles) -> list[str]:
+    """The groups of the role question that count as ``roles``: one of them, or a merged
+    band made only of them ("senior leader or manager" is a leader's)."""
+    return [g for g in groups if (question.finer(g) if question else {g}) <= set(roles)]
+
+
 class DisclosureRisk(Exception):
     """An output would let a hidden cell be worked out to a range narrower than the threshold."""
 
@@ -418,7 +424,7 @@ def _family_model(ctx: _Context, family: list[str], published: bool):
             if gap["question"] != qid or gap["suppressed"] or not published:
                 continue
             for side, roles in (("leaders", LEADER_ROLES), ("frontline", FRONTLINE_ROLES)):
-                members = [g for g in ctx.groups if g in roles]
+                members = role_members(ctx.definitions.get(ROLE_QUESTION), ctx.groups, roles)
                 model.eq({v: 1.0 for g in members for v in cells[(qid, g)][1:3]}, gap[side]["base"])
                 model.eq({cells[(qid, g)][1]: 1.0 for g in members}, gap[side]["positive"])
     return model, hidden

@@ -15,13 +15,16 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from .. import responses
+from .. import responses, units
 from ..models import Inspection, SafeguardingReferral, SealedResponse, db, now
 from ..questionnaire import DISCLOSURE_CATEGORIES, DONT_WANT_TO_SAY
 from ..sealing import Unsealer
 from . import aggregate, census, disclosure, multiplicity, published, safeguarding
 from .aggregate import QuestionCounts, QuestionnaireSummary
 from .breakdown import NOT_STATED
+
+# Staff role groups compared in the "leaders and frontline" perception gap.
+from .disclosure import FRONTLINE_ROLES, LEADER_ROLES, ROLE_QUESTION, role_members
 from .statistics import (
     TestName,
     compare_proportions,
@@ -32,10 +35,6 @@ from .suppression import suppress
 
 FORMAT = "survey-evidence/2"
 CONFIDENCE = 0.95
-#: Staff role groups compared in the "leaders and frontline" perception gap.
-LEADER_ROLES = ("senior_leader", "manager")
-FRONTLINE_ROLES = ("frontline_care",)
-ROLE_QUESTION = "role_group"
 NOT_STATED_TEXT = "Not stated"
 
 
@@ -436,19 +435,22 @@ class Builder:
                 table = [[positive, base - positive] for _, base, positive in rows]
                 mask = suppress(table, threshold)
                 groups = [group for group, _b, _p in rows]
+                role = summary.questions[ROLE_QUESTION].question
+                leaders = set(role_members(role, groups, LEADER_ROLES))
+                frontline = set(role_members(role, groups, FRONTLINE_ROLES))
                 frontline_hidden = any(
                     any(hidden)
                     for group, hidden in zip(groups, mask, strict=True)
-                    if group in FRONTLINE_ROLES
+                    if group in frontline
                 )
                 sides = {}
-                for name, roles in (("leaders", LEADER_ROLES), ("frontline", FRONTLINE_ROLES)):
-                    base = sum(b for g, b, _p in rows if g in roles)
-                    positive = sum(p for g, _b, p in rows if g in roles)
+                for name, members in (("leaders", leaders), ("frontline", frontline)):
+                    base = sum(b for g, b, _p in rows if g in members)
+                    positive = sum(p for g, _b, p in rows if g in members)
                     sides[name] = (base, positive)
                 safe = (
                     not frontline_hidden
-                    and combination_is_safe(mask, [g in LEADER_ROLES for g in groups])
+                    and combination_is_safe(mask, [g in leaders for g in groups])
                     and all(
                         base >= threshold
                         and not 0 < positive < threshold
@@ -564,9 +566,11 @@ class Builder:
         masks = {}
         for background, groups in summary.groups.groupings.items():
             counts = summary.questions[background]
+            merged = summary.groups.merged.get(background, {})
             sizes = {
                 group: summary.respondents - counts.base if group == NOT_STATED else 0
                 for group in groups
+                if group not in merged
             }
             for option, count in counts.options.items():
                 if option in sizes:
@@ -603,7 +607,7 @@ class Builder:
         role_gaps = self.role_gaps(summaries)
         # Everything published together is audited together; more is hidden until no hidden
         # cell can be narrowed below the threshold, before any mark is judged.
-        library_get = current_app.extensions["questionnaires"].get
+        library_get = units.reader(current_app.extensions["questionnaires"].get, self.inspection)
         audited = disclosure.protect(
             {
                 "questionnaires": questionnaires,
@@ -792,7 +796,11 @@ def summaries_for(inspection: Inspection, unsealer: Unsealer, rng: random.Random
     # Chunks are opened and summarised in worker processes when the inspection is large
     # (here when small), and their summaries merged.
     chunks = responses.fold_opened(
-        inspection, unsealer, broken, aggregate.summarise_chunk, library.get
+        inspection,
+        unsealer,
+        broken,
+        aggregate.summarise_chunk,
+        units.reader(library.get, inspection),
     )
     return aggregate.combine(chunks, rng, comment_namer(inspection.id)), broken
 

@@ -12,7 +12,9 @@ Notify's admin app, which checks every route for its permission decorator):
   the view receives the ``Inspection`` itself. Anyone else gets 404, the same answer as for
   an inspection that does not exist. Administrators are no exception;
 - ``team_lead``: the same, and a lead inspector (finalising, safeguarding referrals); other
-  members of the team get 403.
+  members of the team get 403;
+- ``team_creator``: the same, and someone who may create inspections, a lead or an
+  administrator (naming the establishment's units); other members of the team get 403.
 
 The decorator records what it checks in ``view.authorisation`` so the test can read it.
 ``recent_password`` goes beneath one of them on routes that erase, change keys or let new
@@ -79,25 +81,29 @@ def creator(view: View) -> View:
     return _role(view, lambda user: user.may_create_inspections, "creator")
 
 
-def _team(view: View, lead: bool) -> View:
+def _team(view: View, what: str, allowed: Callable[[Any], bool] = lambda user: True) -> View:
     @wraps(view)
     def checked(inspection_id: str, **kwargs: Any) -> Any:
         inspection = db.session.get(Inspection, inspection_id)
         if inspection is None or not inspections.can_see(current_user, inspection):
             abort(404)  # the same answer for "no such inspection" and "not yours"
-        if lead and not current_user.is_lead:
+        if not allowed(current_user):
             abort(403)
         return view(inspection, **kwargs)
 
-    return _declare(login_required(checked), "team-lead" if lead else "team")
+    return _declare(login_required(checked), what)
 
 
 def team(view: View) -> View:
-    return _team(view, lead=False)
+    return _team(view, "team")
 
 
 def team_lead(view: View) -> View:
-    return _team(view, lead=True)
+    return _team(view, "team-lead", lambda user: user.is_lead)
+
+
+def team_creator(view: View) -> View:
+    return _team(view, "team-creator", lambda user: user.may_create_inspections)
 
 
 def recent_password(view: View) -> View:

@@ -122,3 +122,16 @@ class StaffCodesForm(FlaskForm):
         default=50,
         validators=[InputRequired(), NumberRange(min=1, max=MOST_CODES_AT_ONCE)],
     )
+
+
+class UnitForm(FlaskForm):
+    """A unit's name, new or changed (``survey_app.units``)."""
+
+    name = StringField(
+        _l("Unit name"),
+        description=_l(
+            "Use the name the children know it by. Children choose their unit from these "
+            "names; in the evidence, a unit with very few children is hidden or merged anyway."
+        ),
+        validators=[InputRequired(), Length(max=80)],
+    )

@@ -8,7 +8,7 @@ from flask import abort, current_app, g, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from .. import responses
+from .. import responses, units
 from ..answers import check
 from ..languages import LANGUAGES
 from ..models import Inspection, db
@@ -20,11 +20,13 @@ NOT_SENT = _l(
 
 
 def questionnaire_for(inspection: Inspection, audience: str) -> Questionnaire:
+    """The current questionnaire as offered at the inspection's establishment: its type's
+    bands and its units (so the page shows, and the server accepts, only those)."""
     library = current_app.extensions["questionnaires"]
     questionnaire = library.current(audience, inspection.establishment.type)
     if questionnaire is None:
         abort(404)
-    return questionnaire
+    return units.for_answering(questionnaire, inspection)
 
 
 def use_language(code: str | None) -> None:

@@ -31,7 +31,7 @@ from flask import (
     url_for,
 )
 
-from .. import access, csrf, responses, sealing
+from .. import access, csrf, responses, sealing, units
 from ..languages import LANGUAGES
 from ..models import Inspection, Kiosk, db
 from . import blueprint
@@ -83,7 +83,7 @@ def _children_versions(inspection: Inspection):
     still uploads and opens."""
     library = current_app.extensions["questionnaires"]
     return [
-        q
+        units.for_answering(q, inspection)
         for q in library
         if q.audience == AUDIENCE and inspection.establishment.type in q.establishment_types
     ]
@@ -229,6 +229,7 @@ def bundle_version(inspection: Inspection) -> str:
     digest = hashlib.sha256(inspection.id.encode() + inspection.public_key)
     questionnaire = questionnaire_for(inspection, AUDIENCE)
     digest.update(questionnaire.key.encode())
+    digest.update(units.fingerprint(inspection.establishment))
     if Path(questionnaire.source).is_file():
         digest.update(Path(questionnaire.source).read_bytes())
     templates = STATIC.parent / "templates"
