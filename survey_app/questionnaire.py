@@ -284,23 +284,31 @@ def parse(text: str, source: str = "<string>") -> Questionnaire:
     return questionnaire
 
 
+def _usual_symbol(option: Mapping, children: bool) -> str | None:
+    """On a children's questionnaire "Yes" is a tick and "No" a cross wherever they answer,
+    in a yes/no question or among other answers."""
+    key = option["id"]
+    return YES_NO_SYMBOLS.get(key) if children and YES_NO_TEXT.get(key) == option["text"] else None
+
+
 def _build(data: Mapping, source: str) -> Questionnaire:
     sections = []
     for section in data["sections"]:
         questions = []
         for raw in section["questions"]:
-            options = tuple(
-                Option(o["id"], o["text"], o.get("symbol")) for o in raw.get("options", ())
-            )
+            children = data["audience"] == "children"
+            raw_options = raw.get("options", ())
             if raw["type"] == "yes_no":
-                children = data["audience"] == "children"
-                options = tuple(
-                    Option(key, text, YES_NO_SYMBOLS[key] if children else None)
-                    for key, text in YES_NO_TEXT.items()
-                )
+                raw_options = [{"id": key, "text": text} for key, text in YES_NO_TEXT.items()]
+            options = tuple(
+                Option(o["id"], o["text"], o.get("symbol") or _usual_symbol(o, children))
+                for o in raw_options
+            )
             if raw["type"] in CHOICE_TYPES:
-                # A symbol only where every other answer has one, so it never stands out.
-                symbol = "question" if options and all(o.symbol for o in options) else None
+                # Staff: only where every other answer has one. Children: wherever another
+                # answer has one, so the same answer looks the same on every screen.
+                pictured = [o.symbol for o in options]
+                symbol = "question" if any(pictured) and (children or all(pictured)) else None
                 options += (Option(DONT_WANT_TO_SAY, DONT_WANT_TO_SAY_TEXT, symbol),)
             when = raw.get("when")
             questions.append(

@@ -204,7 +204,7 @@ def test_every_target_is_at_least_44_by_44(make_context, live_server, kiosk_toke
         page.locator(".step-nav__next").click()
     expect(page.locator("#question-staff_respect")).to_be_visible()
     targets = page.locator(
-        "header button:visible, header summary, .question:visible input, "
+        "header button:visible, header summary:visible, .question:visible input, "
         ".question:visible button, .step-nav button:visible"
     )
     assert targets.count() >= 12
