@@ -46,8 +46,13 @@ MEASURE = """() => {
     symbol: box(choice.querySelector(".choice__symbol")),
     text: box(choice.querySelector(".choice__text")),
   }));
+  const words = question.querySelector(".question__text").getBoundingClientRect();
+  const y = words.top + Math.min(words.height / 2, 12);
+  // below the screen (a long first step at the largest text) there is nothing to cover it
+  const onTop = y < innerHeight ? document.elementFromPoint(words.left + 4, y) : question;
   return {
     id: question.dataset.question,
+    covered: !question.contains(onTop),
     rtl: document.documentElement.dir === "rtl",
     speaker: box(question.querySelector(".speak--question")),
     field: box(question.querySelector("textarea")),
@@ -91,6 +96,7 @@ def bigger_text(page, times: int) -> None:
 
 def check_step(step: dict, size: str) -> None:
     where = f"question {step['id']}"
+    assert not step["covered"], f"{where}: something lies over the question"
     speaker = step["speaker"]
     for choice in step["choices"]:
         assert not overlap(speaker, choice["label"]), f"{where}: the speaker covers an answer"
@@ -166,7 +172,10 @@ def test_progress_is_a_bar_with_few_words(make_context, live_server, kiosk_token
     count = page.locator(".progress__count")
     at = {"number": 3, "total": total}
     expect(count).to_have_text(re.compile(re.escape(short.format(**at))))
-    expect(count.locator("[aria-hidden=true]")).to_have_text(short.format(**at))
+    shown = count.locator("[aria-hidden=true]")
+    expect(shown).to_have_text(short.format(**at))
+    # ...and those few words are all that takes room on the screen
+    assert count.bounding_box()["width"] == pytest.approx(shown.bounding_box()["width"], abs=2)
     assert count.aria_snapshot().strip() == f"- paragraph: {words.format(**at)}"
     bar = page.locator(".progress__bar").bounding_box()
     track = page.locator(".progress__track").bounding_box()
