@@ -223,7 +223,8 @@ class Questionnaire:
                     questions.append(question)
                     continue
                 if choices:
-                    questions.append(replace(question, options=with_dont_want_to_say(choices)))
+                    options = with_dont_want_to_say(choices, self.audience == "children")
+                    questions.append(replace(question, options=options))
             if questions:
                 sections.append(replace(section, questions=tuple(questions)))
         return replace(self, sections=tuple(sections), _by_id={})
@@ -341,10 +342,19 @@ def parse(text: str, source: str = "<string>") -> Questionnaire:
     return questionnaire
 
 
-def with_dont_want_to_say(options: tuple[Option, ...]) -> tuple[Option, ...]:
-    """A choice question's answers and "I don't want to say" after them; with a symbol only
-    where every other answer has one, so it never stands out."""
-    symbol = "question" if options and all(o.symbol for o in options) else None
+def _usual_symbol(option: Mapping, children: bool) -> str | None:
+    """On a children's questionnaire "Yes" is a tick and "No" a cross wherever they answer,
+    in a yes/no question or among other answers."""
+    key = option["id"]
+    return YES_NO_SYMBOLS.get(key) if children and YES_NO_TEXT.get(key) == option["text"] else None
+
+
+def with_dont_want_to_say(options: tuple[Option, ...], children: bool) -> tuple[Option, ...]:
+    """A choice question's answers and "I don't want to say" after them. Its symbol: for
+    staff only where every other answer has one; for children wherever another answer has
+    one, so the same answer looks the same on every screen."""
+    pictured = [o.symbol for o in options]
+    symbol = "question" if any(pictured) and (children or all(pictured)) else None
     return (*options, Option(DONT_WANT_TO_SAY, DONT_WANT_TO_SAY_TEXT, symbol))
 
 
@@ -353,18 +363,21 @@ def _build(data: Mapping, source: str) -> Questionnaire:
     for section in data["sections"]:
         questions = []
         for raw in section["questions"]:
-            options = tuple(
-                Option(o["id"], o["text"], o.get("symbol"), frozenset(o.get("merges", ())))
-                for o in raw.get("options", ())
-            )
+            children = data["audience"] == "children"
+            raw_options = raw.get("options", ())
             if raw["type"] == "yes_no":
-                children = data["audience"] == "children"
-                options = tuple(
-                    Option(key, text, YES_NO_SYMBOLS[key] if children else None)
-                    for key, text in YES_NO_TEXT.items()
+                raw_options = [{"id": key, "text": text} for key, text in YES_NO_TEXT.items()]
+            options = tuple(
+                Option(
+                    o["id"],
+                    o["text"],
+                    o.get("symbol") or _usual_symbol(o, children),
+                    frozenset(o.get("merges", ())),
                 )
+                for o in raw_options
+            )
             if raw["type"] in CHOICE_TYPES and "options_from" not in raw:
-                options = with_dont_want_to_say(options)
+                options = with_dont_want_to_say(options, children)
             when = raw.get("when")
             questions.append(
                 Question(

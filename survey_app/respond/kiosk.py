@@ -88,7 +88,10 @@ def kiosk_enrol_confirm(token: str):
 
 @blueprint.get("/kiosk")
 def kiosk_start():
+    """The start screen; ``?language=`` shows it in the language a child has just chosen
+    (kiosk.js reloads it on a choice), without remembering it: Start posts the choice."""
     inspection = _enrolled_inspection()
+    use_language(request.args.get("language"))
     return render_template("kiosk/start.html", inspection=inspection)
 
 
@@ -106,7 +109,9 @@ def kiosk_welcome():
     inspection = _enrolled_inspection()
     if access.current_ballot(inspection.id, AUDIENCE) is None:
         return redirect(url_for("respond.kiosk_start"))
-    return render_template("kiosk/welcome.html")
+    return render_template(
+        "kiosk/welcome.html", questionnaire=questionnaire_for(inspection, AUDIENCE)
+    )
 
 
 @blueprint.route("/kiosk/questionnaire", methods=["GET", "POST"])

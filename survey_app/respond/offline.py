@@ -300,6 +300,7 @@ def kiosk_offline_page(page: str):
         return render_template(
             "kiosk/welcome.html",
             offline=True,
+            questionnaire=questionnaire_for(inspection, AUDIENCE),
             questionnaire_url=url_for(
                 "respond.kiosk_offline_page", page="questionnaire", language=language
             ),

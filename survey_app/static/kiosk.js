@@ -5,6 +5,17 @@
 
   var root = document.documentElement;
 
+  // --- on a phone, "Menu" holds help, stop and text size; on a tablet they are all in view ---
+  var more = document.querySelector(".kiosk-actions details.more");
+  if (more && window.matchMedia) {
+    var narrow = window.matchMedia("(max-width: 39.99rem)");
+    var fold = function () {
+      more.open = !narrow.matches;
+    };
+    fold();
+    if (narrow.addEventListener) narrow.addEventListener("change", fold);
+  }
+
   // --- text size: for this page only, never stored ---------------------------------------------
   var SIZES = ["", "text-large", "text-larger"];
   var size = 0;
@@ -23,6 +34,18 @@
       });
     });
     sizeControl.hidden = false;
+  }
+
+  // --- the start screen speaks the language a child chooses, at once -------------------------
+  // A fresh start screen in that language (?language=, not remembered: Start posts the choice).
+  // replace() keeps the back button from stepping through every language tried.
+  var languages = document.querySelector("fieldset.languages[data-switch]");
+  if (languages) {
+    languages.addEventListener("change", function (event) {
+      var code = event.target.value;
+      if (!code || code === root.lang) return;
+      window.location.replace(window.location.pathname + "?language=" + encodeURIComponent(code));
+    });
   }
 
   // --- counting down in the page's language: a template per plural category (server-made) ---
@@ -65,7 +88,7 @@
     if (!signal) return;
     afterSignal = then || null;
     lastFocus = document.activeElement;
-    Array.prototype.forEach.call(document.querySelectorAll(".kiosk-actions details"), function (help) {
+    Array.prototype.forEach.call(document.querySelectorAll(".kiosk-actions details:not(.more)"), function (help) {
       help.open = false;
     });
     signal.hidden = false;

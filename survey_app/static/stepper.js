@@ -68,14 +68,22 @@
 
   // --- the parts added to the page ------------------------------------------------------------
 
+  // A picture of progress (the bar) with few words beside it: on the kiosk "3 of 41" is what
+  // shows, and "Question 3 of 41" is what a screen reader says (data-label-progress-short).
   var progress = element("div", "progress");
   var count = element("p", "progress__count");
+  var countWords = element("span", text.labelProgressShort ? "visually-hidden" : null);
+  var countShort = element("span", "progress__short");
+  countShort.setAttribute("aria-hidden", "true");
+  countShort.hidden = !text.labelProgressShort;
+  count.appendChild(countWords);
+  count.appendChild(countShort);
   var track = element("div", "progress__track");
   var bar = element("div", "progress__bar");
   track.setAttribute("aria-hidden", "true");
   track.appendChild(bar);
-  progress.appendChild(count);
   progress.appendChild(track);
+  progress.appendChild(count);
   form.insertBefore(progress, form.querySelector(".section"));
 
   var nav = element("div", "step-nav");
@@ -109,6 +117,8 @@
     heading.tabIndex = -1; // focus moves here when its step is shown
   });
   form.classList.add("stepping");
+  var intro = list(document, "[data-step-intro]");
+  var title = document.querySelector("[data-step-title]");
 
   // --- the "check your answers" step ----------------------------------------------------------
 
@@ -169,9 +179,19 @@
     if (reviewing) buildReview();
     else review.textContent = "";
 
+    // The title and the words before the questions: on the first step only (the title stays
+    // for screen readers), so each later question and Next fit on a phone's screen.
+    var first = index === firstAsked();
+    intro.forEach(function (node) {
+      node.hidden = !first;
+    });
+    if (title) title.classList.toggle("visually-hidden", !first);
+
     var position = reviewing ? asked.length : asked.indexOf(step) + 1;
     count.hidden = reviewing;
-    count.textContent = fill(text.labelProgress, { number: position, total: asked.length });
+    var at = { number: position, total: asked.length };
+    countWords.textContent = fill(text.labelProgress, at);
+    if (text.labelProgressShort) countShort.textContent = fill(text.labelProgressShort, at);
     bar.style.width = Math.round((100 * position) / Math.max(asked.length, 1)) + "%";
 
     var last = !reviewing && step === asked[asked.length - 1];

@@ -204,7 +204,7 @@ def test_every_target_is_at_least_44_by_44(make_context, live_server, kiosk_toke
         page.locator(".step-nav__next").click()
     expect(page.locator("#question-staff_respect")).to_be_visible()
     targets = page.locator(
-        "header button:visible, header summary, .question:visible input, "
+        "header button:visible, header summary:visible, .question:visible input, "
         ".question:visible button, .step-nav button:visible"
     )
     assert targets.count() >= 12
@@ -234,6 +234,8 @@ def test_at_400_percent_zoom_nothing_scrolls_sideways(
         no_sideways_scroll("question " + page.locator(".question:visible").get_attribute("id"))
         page.locator(".step-nav__next").click()
     no_sideways_scroll("check your answers")
+    page.locator("details.more > summary").click()  # on a narrow screen, text size is in "Menu"
+    no_sideways_scroll("check your answers, the menu open")
     page.get_by_role("button", name=re.compile("Bigger text|A\\+")).click()
     no_sideways_scroll("check your answers, bigger text")
 

@@ -141,6 +141,8 @@ def child_answers_offline(
     if check_a11y:
         axe_check(page, f"offline start ({language})", rules=("color-contrast-enhanced",))
     page.locator(f"#language-{language}").check()
+    expect(page.locator("html")).to_have_attribute("lang", language)  # the kept start screen
+    expect(page.locator(f"#language-{language}")).to_be_checked()
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server}/kiosk/offline/welcome?language={language}")
     expect(page.locator("html")).to_have_attribute("lang", language)

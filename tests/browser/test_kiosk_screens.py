@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_kiosk import choose_language_and_start, enrol
 
@@ -21,7 +22,7 @@ pytestmark = [
     ),
 ]
 
-SIZES = {"tablet": {"width": 768, "height": 1024}, "phone": {"width": 360, "height": 740}}
+SIZES = {"tablet": {"width": 820, "height": 1180}, "phone": {"width": 360, "height": 740}}
 
 
 @pytest.fixture
@@ -42,19 +43,35 @@ def test_screenshots(make_context, live_server, factory, language, size):
 
     enrol(page, live_server, token, check_a11y=False)
     shot("start")
+    page.locator(f"#language-{language}").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    shot("start-chosen")
     choose_language_and_start(page, live_server, language, check_a11y=False)
     shot("welcome")
     page.locator("main a.button--send").click()
-    shot("question-1")
-    for _ in range(5):
+    expect(page.locator("form.stepping")).to_be_visible()
+    for number in (1, 2, 3):  # a long question, a one-line yes/no, a yes/no with another answer
+        shot(f"question-{number}")
+        page.locator(".step-nav__next").click()
+    for _ in range(2):
         page.locator(".step-nav__next").click()
     page.locator(".question:visible input").first.check()
     shot("question-6")
+    menu = page.locator("details.more > summary")
+    if menu.is_visible():  # a phone: help, stop and text size are in "Menu"
+        menu.click()
+        shot("menu")
     page.locator("[data-text-size='1']").click()
     page.locator("[data-text-size='1']").click()
+    if menu.is_visible():
+        menu.click()
     shot("question-6-larger")
+    if menu.is_visible():
+        menu.click()
     page.locator("[data-text-size='-1']").click()
     page.locator("[data-text-size='-1']").click()
+    if menu.is_visible():
+        menu.click()
     while page.locator(".review").is_hidden():
         page.locator(".step-nav__next").click()
     shot("review")

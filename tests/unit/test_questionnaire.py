@@ -77,8 +77,32 @@ def test_every_choice_question_offers_dont_want_to_say_like_any_other_answer():
                     assert question.option_ids[-1] == qn.DONT_WANT_TO_SAY
                     others = question.options[:-1]
                     dont = question.options[-1]
-                    # a symbol only when every other answer has one: never singled out
-                    assert bool(dont.symbol) == all(o.symbol for o in others)
+                    if shipped.audience == "children":
+                        # wherever another answer has a symbol; never the only one
+                        assert bool(dont.symbol) == any(o.symbol for o in others)
+                    else:
+                        assert bool(dont.symbol) == all(o.symbol for o in others)
+
+
+def test_symbols_on_a_childrens_questionnaire_follow_one_rule():
+    """The same answer looks the same on every screen: Yes is a tick and No a cross wherever
+    they answer (a yes/no question or among other answers), "I don't want to say" a question
+    mark wherever another answer has a symbol, and every point of a scale has its own."""
+    for questionnaire in qn.load_directory(ROOT / "questionnaires").values():
+        if questionnaire.audience != "children":
+            continue
+        for question in questionnaire.questions:
+            for option in question.options:
+                if question.is_choice and qn.YES_NO_TEXT.get(option.id) == option.text:
+                    assert option.symbol == qn.YES_NO_SYMBOLS[option.id], (question.id, option)
+                if question.type == "scale":
+                    assert option.symbol, (question.id, option)
+    worries = qn.load_directory(ROOT / "questionnaires")[("children-stc", 2)].question(
+        "arrival_worries_help"
+    )
+    assert [o.symbol for o in worries.options] == ["tick", "cross", None, "question"]
+    staff = parse(VALID.replace("audience: children", "audience: staff"))
+    assert [o.symbol for o in staff.question("safe").options] == [None, None, None]
 
 
 def test_yes_and_no_stay_answer_ids_not_booleans():
