@@ -6,10 +6,10 @@ the question's base and how many gave a positive answer. Group 0 is "not stated"
 (the background question was skipped or answered "I don't want to say"), so the
 groups of one background question always add up to the whole-inspection base.
 
-Each response writes one row of outcome codes (one byte a question) into a
-fixed-size buffer; a full buffer is folded into the totals with a matrix product
-per background question, and reused. Memory stays constant however many
-responses there are.
+The totals are counted by ``aggregate.QuestionnaireSummary``: every ``BATCH_ROWS``
+responses, the tally numbers of their answers are counted per group with ``numpy.bincount``
+and turned into bases and positives with a matrix product per background question
+(``add``). Memory stays constant however many responses there are.
 
 Where an establishment is offered merged bands ("15 or older"), an answer given with a
 finer one (to an older version of the questionnaire) is counted in the band that covers
@@ -18,14 +18,14 @@ it, and the finer group is left out of the tables: the groups are the bands offe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import numpy as np
 
 from ..questionnaire import DONT_WANT_TO_SAY, Question
 
-NOT_IN_BASE, IN_BASE, POSITIVE = 0, 1, 2
 NOT_STATED = "not_stated"
+#: Responses counted between two settlings of ``aggregate.QuestionnaireSummary``.
 BATCH_ROWS = 4096
 
 
@@ -40,20 +40,17 @@ def is_grouping(question: Question) -> bool:
 
 
 class GroupTotals:
-    def __init__(self, batch_rows: int | None = None):
-        self.batch_rows = batch_rows or BATCH_ROWS
+    def __init__(self) -> None:
         self.measured: dict[str, int] = {}  # question id -> column
         self.groupings: dict[str, dict[str, int]] = {}  # background id -> {answer id -> group}
         #: background id -> {finer answer -> the merged band counting it}
         self.merged: dict[str, dict[str, str]] = {}
         self._base: dict[str, np.ndarray] = {}  # background id -> groups x questions
         self._positive: dict[str, np.ndarray] = {}
-        self._allocate()
 
     # --- definition -------------------------------------------------------------------------
     def extend(self, questions: Iterable[Question]) -> None:
         """Make room for the questions and groups of another questionnaire version."""
-        self.flush()
         for question in questions:
             if is_measured(question) and question.id not in self.measured:
                 self.measured[question.id] = len(self.measured)
@@ -74,7 +71,6 @@ class GroupTotals:
                 grown[: old.shape[0], : old.shape[1]] = old
                 totals[background] = grown
         self._fold_merged()
-        self._allocate()
 
     def _fold_merged(self) -> None:
         """Move what finer groups counted into the merged bands that cover them."""
@@ -86,56 +82,11 @@ class GroupTotals:
                         totals[background][groups[band]] += totals[background][groups[finer]]
                         totals[background][groups[finer]] = 0
 
-    def _allocate(self) -> None:
-        self._width = len(self.measured)
-        self._grouping_items = list(self.groupings.items())
-        self._codes = bytearray(self.batch_rows * self._width)
-        self._groups = bytearray(self.batch_rows * len(self._grouping_items))
-        self._blank_row = bytes(self._width)
-        self.row = bytearray(self._width)
-        self._rows = 0
-
-    # --- one response -----------------------------------------------------------------------
-    def start_row(self, answers: Mapping) -> bytearray:
-        """Record the respondent's groups; return the row to fill with outcome codes."""
-        at = self._rows * len(self._grouping_items)
-        for offset, (background, groups) in enumerate(self._grouping_items):
-            answer = answers.get(background)
-            if isinstance(answer, list):
-                answer = answer[0] if len(answer) == 1 else None
-            if answer is not None and background in self.merged:
-                answer = self.merged[background].get(answer, answer)
-            self._groups[at + offset] = groups.get(answer, 0) if answer is not None else 0
-        return self.row
-
-    def end_row(self) -> None:
-        start = self._rows * self._width
-        self._codes[start : start + self._width] = self.row
-        self.row[:] = self._blank_row
-        self._rows += 1
-        if self._rows == self.batch_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        rows = self._rows
-        if rows == 0:
-            return
-        self._rows = 0
-        if not self._width or not self._grouping_items:
-            return
-        codes = np.frombuffer(self._codes, dtype=np.uint8, count=rows * self._width)
-        codes = codes.reshape(rows, self._width)
-        in_base = (codes > NOT_IN_BASE).astype(np.float64)
-        positive = (codes == POSITIVE).astype(np.float64)
-        groups = np.frombuffer(self._groups, dtype=np.uint8, count=rows * len(self._grouping_items))
-        groups = groups.reshape(rows, len(self._grouping_items))
-        every_row = np.arange(rows)
-        for column, (background, names) in enumerate(self._grouping_items):
-            membership = np.zeros((len(names), rows), dtype=np.float64)
-            membership[groups[:, column], every_row] = 1.0
-            # Sums of at most BATCH_ROWS ones: exact in float64, then kept as integers.
-            self._base[background] += np.rint(membership @ in_base).astype(np.int64)
-            self._positive[background] += np.rint(membership @ positive).astype(np.int64)
+    def add(self, background: str, base: np.ndarray, positive: np.ndarray) -> None:
+        """Add counted totals: ``base[group, column]`` respondents of ``background``'s group
+        in the base of the measured question of ``column``, ``positive`` of them positive."""
+        self._base[background] += base
+        self._positive[background] += positive
 
     def merge(self, other: GroupTotals) -> None:
         """Add ``other``'s totals (both flushed), matched by question and group ids: its

@@ -1,5 +1,5 @@
-"""The evidence's counting (``aggregate.summarise``, whole or in chunks combined) against a
-straightforward count: one respondent, one question at a time."""
+"""The evidence's counting (``aggregate.summarise``, which numbers answers and counts them
+in batches) against a straightforward count: one respondent, one question at a time."""
 
 import dataclasses
 import random
