@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time
 from flask_babel import lazy_gettext as _l
 
 AREAS = {
@@ -80,15 +80,23 @@ def date(value, style: str = "medium") -> str:
     return format_date(value, style)
 
 
-def datetime(value, style: str = "medium") -> str:
-    """An ISO UTC time ("2026-12-01T23:49:18Z") in the reader's language and time zone."""
-    if value in (None, ""):
-        return ""
+def _utc(value) -> dt.datetime:
+    """An ISO UTC time ("2026-12-01T23:49:18Z") or an aware one, as a naive UTC datetime."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value.removesuffix("Z"))
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return format_datetime(value, style)
+    return value
+
+
+def datetime(value, style: str = "medium") -> str:
+    """An ISO UTC time ("2026-12-01T23:49:18Z") in the reader's language and time zone."""
+    return "" if value in (None, "") else format_datetime(_utc(value), style)
+
+
+def time(value, style: str = "short") -> str:
+    """The time of day of an ISO UTC time, in the reader's language (no seconds)."""
+    return "" if value in (None, "") else format_time(_utc(value), style)
 
 
 FILTERS = {
@@ -98,6 +106,7 @@ FILTERS = {
     "kind_label": kind,
     "date_label": date,
     "datetime_label": datetime,
+    "time_label": time,
 }
 
 
