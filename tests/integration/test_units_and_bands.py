@@ -296,27 +296,14 @@ def test_finer_answers_to_version_1_count_in_the_merged_band_of_a_home(shipped_a
         library = shipped_app.extensions["questionnaires"]
         v1 = units.for_answering(library.get("children-stc", 1), inspection)
         v2 = units.for_answering(library.get("children-stc", 2), inspection)
-        for number in range(6):
-            responses.submit(
-                inspection,
-                v1,
-                {"feel_safe": "yes", "age_band": "age_17_or_older"},
-                {"nonce": f"a{number}"},
-            )
-        for number in range(6):
-            responses.submit(
-                inspection,
-                v2,
-                {"safe_now": "no", "age_band": "age_15_or_older"},
-                {"nonce": f"b{number}"},
-            )
-        for number in range(6):
-            responses.submit(
-                inspection,
-                v2,
-                {"safe_now": "yes", "age_band": "age_14_or_younger"},
-                {"nonce": f"c{number}"},
-            )
+        six_each = (
+            ("a", v1, {"feel_safe": "yes", "age_band": "age_17_or_older"}),
+            ("b", v2, {"safe_now": "no", "age_band": "age_15_or_older"}),
+            ("c", v2, {"safe_now": "yes", "age_band": "age_14_or_younger"}),
+        )
+        for prefix, version, answers in six_each:
+            for number in range(6):
+                responses.submit(inspection, version, answers, {"nonce": f"{prefix}{number}"})
     built = evidence_of(shipped_app, inspection_id)
     children = next(q for q in built["questionnaires"] if q["audience"] == "children")
     age = next(q for q in children["questions"] if q["id"] == "age_band")
