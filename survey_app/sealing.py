@@ -36,6 +36,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -264,4 +265,4 @@ class Unsealer:
             raise SealBroken("sealed response does not open with this inspection's key") from None
 
     def open_answers(self, sealed: bytes, context: bytes) -> dict:
-        return json.loads(self.open(sealed, context).decode("utf-8"))
+        return orjson.loads(self.open(sealed, context))
