@@ -21,6 +21,7 @@ from survey_app.evidence.statistics import (
     Comparison,
     compare_proportions,
     compare_with_establishments,
+    fisher_mid_p,
     proportion_interval,
 )
 
@@ -218,6 +219,24 @@ def test_mid_p_matches_hand_enumeration_at_every_sample_size(table):
     result = compare_proportions(a, a + b, c, c + d)
     assert result.test == "mid-p"
     assert result.p_value == pytest.approx(float(mid_p_by_hand(table)), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        [[2, 398], [60, 340]],  # far in the lower tail: p about 1e-15
+        [[60, 340], [2, 398]],  # the same, far in the upper tail
+        [[200, 200], [201, 199]],  # at the centre: both tails near a half
+        [[1, 999], [0, 1000]],  # just above the mean
+        [[150, 850], [300, 1700]],  # exactly at the mean
+    ],
+)
+def test_mid_p_keeps_its_precision_in_either_tail(table):
+    # Only the tail on the observed side is summed; the other is 1 minus it. A tiny p on
+    # either side must still match the exact value, not lose its digits to 1 - (1 - p).
+    (a, b), (c, d) = table
+    assert fisher_mid_p(table) == pytest.approx(float(mid_p_by_hand(table)), rel=1e-9)
+    assert compare_proportions(a, a + b, c, c + d).p_value == fisher_mid_p(table)
 
 
 def test_mid_p_does_not_jump_where_the_old_rule_switched_tests():
