@@ -145,6 +145,13 @@ def test_the_evidence_page_shows_it_is_working_then_the_evidence(
     )
     expect(page.locator(".working__ticks")).to_be_hidden()
     expect(page.locator("#contents-heading")).to_be_visible()
+    # The evidence starts the page: the progress lines are gone from above its h1, and
+    # "ready" is there only for screen readers (announced by the status region).
+    expect(page.get_by_text("Opening 12 sealed answers.")).to_be_hidden()
+    box = page.locator(".working").bounding_box()
+    assert box is not None and box["height"] <= 1, box
+    heading = page.get_by_role("heading", level=1).bounding_box()
+    assert heading is not None and heading["y"] < 400, heading
     axe_check(page, "evidence page, streamed")
 
 
