@@ -287,8 +287,10 @@ def main() -> None:
     parser.add_argument("--measure", choices=["unseal", "unseal-serial", "evidence"])
     parser.add_argument("--database", type=Path)
     parser.add_argument("--inspection")
-    parser.add_argument("--pdf", action="store_true", help="the demo inspection's PDF instead")
-    parser.add_argument("--out", type=Path, help="with --pdf: also write the report PDF, its -appendices.pdf and .html")
+    parser.add_argument("--pdf", action="store_true", help="the demo inspection's PDFs instead")
+    parser.add_argument(
+        "--out", type=Path, help="with --pdf: also write the report PDF, its -appendices.pdf, .html"
+    )
     args = parser.parse_args()
     if args.pdf:
         pdf(out=args.out)

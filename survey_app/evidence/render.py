@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
-
 from typing import Literal
 
 from flask import current_app, render_template

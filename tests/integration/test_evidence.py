@@ -219,9 +219,7 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     path = tmp_path / "evidence.pdf"
     path.write_bytes(pdf)
-    done = subprocess.run(  # noqa: S603
-        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True  # noqa: S607
-    )
+    done = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True)
     return " ".join(done.stdout.split())  # lines joined: headings may wrap
 
 
@@ -262,7 +260,9 @@ def test_the_pdf_is_the_report_and_the_appendices_pdf_holds_the_rest(
 
 def _bookmarks(tree) -> list[str]:
     """Every label of WeasyPrint's bookmark tree, ``(label, target, children, state)``."""
-    return [text for label, _at, children, _state in tree for text in (label, *_bookmarks(children))]
+    return [
+        text for label, _at, children, _state in tree for text in (label, *_bookmarks(children))
+    ]
 
 
 def test_each_pdf_stands_alone_with_its_own_bookmarks_and_no_dead_links(app, setting):
@@ -271,9 +271,15 @@ def test_each_pdf_stands_alone_with_its_own_bookmarks_and_no_dead_links(app, set
     with app.app_context():
         inspection = db.session.get(Inspection, setting["current"])
         built = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
-        documents = {part: render.pdf_document(built, inspection, part) for part in render.PDF_PARTS}
-        html = {part: render.to_html(built, inspection, part) for part in ("all", *render.PDF_PARTS)}
-    marks = {part: _bookmarks(document.make_bookmark_tree()) for part, document in documents.items()}
+        documents = {
+            part: render.pdf_document(built, inspection, part) for part in render.PDF_PARTS
+        }
+        html = {
+            part: render.to_html(built, inspection, part) for part in ("all", *render.PDF_PARTS)
+        }
+    marks = {
+        part: _bookmarks(document.make_bookmark_tree()) for part, document in documents.items()
+    }
     assert marks["report"][0] == "Evidence: Centre A"
     assert "Summary" in marks["report"] and "Contents" in marks["report"]
     assert not [m for m in marks["report"] if m.startswith(("Appendix", "Breakdowns", "Comments"))]
@@ -288,7 +294,10 @@ def test_each_pdf_stands_alone_with_its_own_bookmarks_and_no_dead_links(app, set
         targets = set(re.findall(r'href="#([^"]+)"', text))
         assert targets and targets <= ids, (part, sorted(targets - ids))
     assert 'id="appendices"' not in html["report"] and 'id="summary-heading"' in html["report"]
-    assert 'id="comments-heading"' in html["appendices"] and "summary-heading" not in html["appendices"]
+    assert (
+        'id="comments-heading"' in html["appendices"]
+        and "summary-heading" not in html["appendices"]
+    )
     assert 'id="appendices"' in html["all"] and 'id="summary-heading"' in html["all"]
 
 
