@@ -18,7 +18,9 @@ from .cli import CLI_ACTOR, find_inspection, read_secret
 from .evidence import census, disclosure, published, render, report, tables
 from .models import Inspection, audit, db
 
-EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf", "html")
+# ``pdf`` is the report (everything before the appendices), ``appendices.pdf`` its appendices
+# with the comments; ``html`` holds everything, as the page does.
+EXPORT_FORMATS = ("json", "csv", "xlsx", "pdf", "appendices.pdf", "html")
 
 
 def _unlock(inspection: Inspection, what: str) -> sealing.Unsealer:
@@ -44,7 +46,9 @@ def render_evidence(evidence: dict, inspection: Inspection, format_: str) -> byt
     if format_ == "xlsx":
         return tables.to_xlsx(evidence)
     if format_ == "pdf":
-        return render.to_pdf(evidence, inspection)
+        return render.to_pdf(evidence, inspection, "report")
+    if format_ == "appendices.pdf":
+        return render.to_pdf(evidence, inspection, "appendices")
     return render.to_html(evidence, inspection).encode("utf-8")
 
 

@@ -39,11 +39,14 @@ from .authorise import guarded, team, team_lead
 from .forms import ActionForm, PassphraseForm
 from .views import _overview
 
+# Each download's media type. ``pdf`` is the report (everything before the appendices) and
+# ``appendices.pdf`` its appendices, comments included (render.py): two files, each fast.
 FORMATS = {
     "json": "application/json",
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+    "appendices.pdf": "application/pdf",
 }
 _REF = re.compile(r"^[0-9a-f]{32}$")
 
@@ -126,6 +129,12 @@ def evidence(inspection: Inspection):
     return Response(stream_with_context(page), headers={"X-Accel-Buffering": "no"})
 
 
+def _filename(inspection, fmt: str) -> str:
+    """``evidence-ID.pdf``, ``evidence-ID-appendices.pdf``, ``evidence-ID.json``..."""
+    stem, _dot, extension = fmt.rpartition(".")
+    return f"evidence-{inspection.id}{'-' + stem if stem else ''}.{extension}"
+
+
 def _download(inspection, fmt: str) -> Response:
     built, refused = _unlocked_evidence(inspection, f"download {fmt}")
     if refused is not None:
@@ -138,15 +147,17 @@ def _download(inspection, fmt: str) -> Response:
         body = tables.to_csv(built)
     elif fmt == "xlsx":
         body = tables.to_xlsx(built)
+    elif fmt == "pdf":
+        body = render.to_pdf(built, inspection, "report")
     else:
-        body = render.to_pdf(built, inspection)
+        body = render.to_pdf(built, inspection, "appendices")
     audit(current_user.email, "export", inspection.id, f"{fmt} download")
     db.session.commit()
     return Response(
         body,
         mimetype=FORMATS[fmt],
         headers={
-            "Content-Disposition": f'attachment; filename="evidence-{inspection.id}.{fmt}"',
+            "Content-Disposition": f'attachment; filename="{_filename(inspection, fmt)}"',
             "Cache-Control": "no-store",
         },
     )

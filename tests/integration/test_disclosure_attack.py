@@ -127,7 +127,7 @@ def leaky(monkeypatch):
     monkeypatch.setattr(report.Builder, "size_masks_for", lambda self, summary: {})
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "pdf"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "pdf", "appendices.pdf"])
 def test_a_download_that_fails_the_audit_is_refused_and_logged(shipped_app, leaky, caplog, fmt):
     email, inspection_id = issue_example(shipped_app)
     client = shipped_app.test_client()

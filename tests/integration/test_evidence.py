@@ -160,15 +160,26 @@ def test_comparisons_use_finalised_counts_with_p_values_and_marks(app, client, s
     assert (gap["children"]["percent"], gap["staff"]["percent"]) == (90.0, 100.0)
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv", "json"])
+DOWNLOAD_NAMES = {
+    "pdf": "evidence-{}.pdf",
+    "appendices.pdf": "evidence-{}-appendices.pdf",
+    "xlsx": "evidence-{}.xlsx",
+    "csv": "evidence-{}.csv",
+    "json": "evidence-{}.json",
+}
+
+
+@pytest.mark.parametrize("fmt", list(DOWNLOAD_NAMES))
 def test_every_download_unlocks_and_is_audit_logged(app, client, setting, fmt):
     sign_in(client, setting["email"])
     download = unlock(client, setting["current"], f"/evidence.{fmt}", expect=200)
-    assert download.headers["Content-Disposition"].startswith("attachment")
+    name = DOWNLOAD_NAMES[fmt].format(setting["current"])
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{name}"'
     assert download.headers["Cache-Control"] == "no-store"
     body = download.data
-    if fmt == "pdf":
-        assert body.startswith(b"%PDF")
+    if fmt.endswith("pdf"):
+        assert download.mimetype == "application/pdf"
+        assert body.startswith(b"%PDF") and body.rstrip().endswith(b"%%EOF")
     elif fmt == "xlsx":
         workbook = load_workbook(io.BytesIO(body))
         comments = [c.value for row in workbook["Comments"].iter_rows() for c in row]
@@ -189,8 +200,105 @@ def test_every_download_unlocks_and_is_audit_logged(app, client, setting, fmt):
 
 def test_downloads_refuse_a_wrong_passphrase_and_unknown_formats(app, client, setting):
     sign_in(client, setting["email"])
-    unlock(client, setting["current"], "/evidence.pdf", passphrase="not the one", expect=403)
+    for fmt in ("pdf", "appendices.pdf"):
+        unlock(client, setting["current"], f"/evidence.{fmt}", passphrase="not one", expect=403)
     unlock(client, setting["current"], "/evidence.docx", expect=404)
+    unlock(client, setting["current"], "/evidence.appendices.json", expect=404)
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.inspection_id == setting["current"])
+        ).all()
+    assert actions.count("unlock-refused") == 2 and "export" not in actions
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "evidence.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True)
+    return " ".join(done.stdout.split())  # lines joined: headings may wrap
+
+
+UNFLAGGED = "The food on Sundays is cold and there is never enough"
+
+
+def test_the_pdf_is_the_report_and_the_appendices_pdf_holds_the_rest(
+    app, client, setting, tmp_path
+):
+    """The PDF download stops before the appendices and its contents says where they are;
+    the appendices PDF has its own heading and contents, the answers, breakdowns and every
+    comment (the flagged one and this unflagged one)."""
+    seal(app, setting["current"], "children", [{"feel_safe": "yes", "anything_else": UNFLAGGED}])
+    sign_in(client, setting["email"])
+    body = unlock(client, setting["current"], "/evidence.pdf", expect=200).data
+    extra = unlock(client, setting["current"], "/evidence.appendices.pdf", expect=200).data
+    report_text, appendices_text = pdf_text(body, tmp_path), pdf_text(extra, tmp_path)
+
+    assert "Evidence: Centre A" in report_text and "Summary" in report_text
+    assert "Safeguarding flags for the lead inspector (1)" in report_text
+    assert "Results by area: Your life here" in report_text
+    assert "Appendices: in the separate appendices PDF" in report_text
+    assert "Answers to each question: Your life here" in report_text  # listed, not there
+    for appendix in ("Appendix: answers to each question", "In random order", UNFLAGGED):
+        assert appendix not in report_text, appendix
+
+    assert "Evidence appendices: Centre A" in appendices_text
+    assert "This file holds the appendices of the evidence." in appendices_text
+    for there in ("Inspection", "Status", "Generated", "Contents"):
+        assert there in appendices_text, there
+    assert "Appendix: answers to each question: Your life here" in appendices_text
+    assert "Breakdowns: Your life here" in appendices_text
+    assert "In random order, apart from every other answer." in appendices_text
+    assert UNFLAGGED in appendices_text and "he hit me" in appendices_text
+    for report_only in ("Suggested lines of enquiry", "How to read this", "Tick-box"):
+        assert report_only not in appendices_text, report_only
+
+
+def _bookmarks(tree) -> list[str]:
+    """Every label of WeasyPrint's bookmark tree, ``(label, target, children, state)``."""
+    return [
+        text for label, _at, children, _state in tree for text in (label, *_bookmarks(children))
+    ]
+
+
+def test_each_pdf_stands_alone_with_its_own_bookmarks_and_no_dead_links(app, setting):
+    import re
+
+    with app.app_context():
+        inspection = db.session.get(Inspection, setting["current"])
+        built = report.build(inspection, inspections.unlock(inspection, PASSPHRASE))
+        documents = {
+            part: render.pdf_document(built, inspection, part) for part in render.PDF_PARTS
+        }
+        html = {
+            part: render.to_html(built, inspection, part) for part in ("all", *render.PDF_PARTS)
+        }
+    marks = {
+        part: _bookmarks(document.make_bookmark_tree()) for part, document in documents.items()
+    }
+    assert marks["report"][0] == "Evidence: Centre A"
+    assert "Summary" in marks["report"] and "Contents" in marks["report"]
+    assert not [m for m in marks["report"] if m.startswith(("Appendix", "Breakdowns", "Comments"))]
+    assert marks["appendices"][0] == "Evidence appendices: Centre A"
+    assert "Contents" in marks["appendices"] and "Comments" in marks["appendices"]
+    assert any(m.startswith("Appendix: answers to each question") for m in marks["appendices"])
+    assert any(m.startswith("Breakdowns: Your life here") for m in marks["appendices"])
+    assert "Summary" not in marks["appendices"]
+    # Every link inside a document leads somewhere in that document.
+    for part, text in html.items():
+        ids = set(re.findall(r'\bid="([^"]+)"', text))
+        targets = set(re.findall(r'href="#([^"]+)"', text))
+        assert targets and targets <= ids, (part, sorted(targets - ids))
+    assert 'id="appendices"' not in html["report"] and 'id="summary-heading"' in html["report"]
+    assert (
+        'id="comments-heading"' in html["appendices"]
+        and "summary-heading" not in html["appendices"]
+    )
+    assert 'id="appendices"' in html["all"] and 'id="summary-heading"' in html["all"]
 
 
 def test_the_evidence_page_shows_charts_marks_and_flags_first(app, client, setting):

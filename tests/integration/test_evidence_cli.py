@@ -21,7 +21,7 @@ def answered(app, factory):
     return inspection
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "pdf", "html"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "pdf", "appendices.pdf", "html"])
 def test_export_writes_every_format(app, answered, tmp_path, fmt):
     output = tmp_path / f"evidence.{fmt}"
     result = run(
@@ -38,7 +38,7 @@ def test_export_writes_every_format(app, answered, tmp_path, fmt):
     elif fmt == "xlsx":
         comments = load_workbook(output)["Comments"]
         assert "'@SUM(A1)" in [cell.value for row in comments.iter_rows() for cell in row]
-    elif fmt == "pdf":
+    elif fmt.endswith("pdf"):
         assert output.read_bytes().startswith(b"%PDF")
     else:
         html = output.read_text(encoding="utf-8")

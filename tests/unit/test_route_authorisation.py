@@ -108,3 +108,19 @@ def test_routes_that_check_a_secret_limit_wrong_guesses(rules):
     app, _every = rules
     for endpoint in GUARDED:
         assert getattr(app.view_functions[endpoint], "guarded", False), f"{endpoint}: @guarded"
+
+
+def test_every_evidence_download_goes_through_the_one_guarded_download_route(rules):
+    """The appendices PDF (``evidence.appendices.pdf``) and every other format are served by
+    ``inspect.evidence_download``: @team, @guarded, one unlock and one audit path."""
+    from survey_app.inspect.evidence import FORMATS
+
+    app, _every = rules
+    adapter = app.url_map.bind("localhost")
+    assert "appendices.pdf" in FORMATS
+    for fmt in FORMATS:
+        endpoint, arguments = adapter.match(f"/inspector/inspections/abc/evidence.{fmt}", "POST")
+        assert (endpoint, arguments["fmt"]) == ("inspect.evidence_download", fmt)
+    view = app.view_functions["inspect.evidence_download"]
+    assert _declared(app, "inspect.evidence_download") == "team"
+    assert getattr(view, "guarded", False)
