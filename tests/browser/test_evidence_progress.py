@@ -84,7 +84,7 @@ def test_a_download_says_it_is_working_then_that_the_file_has_arrived(
             expect(each).to_have_attribute("aria-disabled", "true")
             expect(each).to_be_disabled()  # as Playwright, like assistive technology, sees it
         # A second press while it works sends nothing (forced: Playwright waits for enabled).
-        page.get_by_role("button", name="Unlock and download PDF").click(force=True)
+        page.get_by_role("button", name="Unlock and download report PDF").click(force=True)
         button.click(force=True)
         axe_check(page, "inspection page, while a download is made")
         expect(status).to_contain_text("to make the CSV download")  # still the first one

@@ -114,3 +114,24 @@ def test_evidence_that_cannot_be_made_is_not_shown_and_the_page_says_so(
     assert "The evidence is ready." not in page
     assert "long work failed (RuntimeError)" in caplog.text
     assert "must not quote" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("language", "written"), [("en", "12,345"), ("pl", "12\N{NO-BREAK SPACE}345")]
+)
+def test_the_count_of_answers_being_opened_is_written_as_the_reader_writes_numbers(
+    client, inspection_with_answers, monkeypatch, language, written
+):
+    from survey_app import responses
+
+    monkeypatch.setattr(responses, "counts_by_audience", lambda inspection: {"children": 12345})
+    url = f"/inspector/inspections/{inspection_with_answers}"
+    with client.session_transaction() as session:
+        session["language"] = language
+    overview = client.get(url).get_data(as_text=True)
+    # The count of children's responses, and every unlock button's working message.
+    assert overview.count(written) >= 1 + 6
+    assert "12345" not in overview
+    response = start_evidence_page(client, inspection_with_answers)
+    page = response.get_data(as_text=True)
+    assert written in page.split("working__ticks")[0] and "12345" not in page
