@@ -7,7 +7,8 @@ Seals synthetic answers to the shipped children's questionnaire with the inspect
 public key (into a new SQLite file, with executemany), then, each in a fresh process so
 that peak memory is its own: (1) unsealing every response through
 ``responses.open_all``; (2) the whole evidence document through ``report.build``
-(unsealing, aggregation, significance tests, suppression) rendered with ``json.dumps``.
+(unsealing, aggregation, significance tests, suppression) rendered as the JSON download
+(``render.to_json``).
 Each is run twice and the faster run kept. The last line prints the ratio and the figures.
 """
 
@@ -134,7 +135,7 @@ class PeakMemory:
 def measure(database: Path, inspection_id: str, what: str) -> dict:
     """Runs in its own process: time and peak memory of one task."""
     from survey_app import inspections, responses
-    from survey_app.evidence import report
+    from survey_app.evidence import render, report
     from survey_app.models import Inspection, db
 
     app = _app(database)
@@ -158,7 +159,7 @@ def measure(database: Path, inspection_id: str, what: str) -> dict:
             size = 0
         else:
             evidence = report.build(inspection, unsealer)
-            size = len(json.dumps(evidence, ensure_ascii=False, indent=2).encode())
+            size = len(render.to_json(evidence))
             opened = sum(q["respondents"] for q in evidence["questionnaires"])
         seconds = time.perf_counter() - began
         sampler.__exit__()

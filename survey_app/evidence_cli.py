@@ -6,7 +6,6 @@ with a one-line message on bad input, and are audit-logged.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -40,7 +39,7 @@ def render_evidence(evidence: dict, inspection: Inspection, format_: str) -> byt
     (``disclosure.DisclosureRisk`` otherwise: nothing is rendered)."""
     disclosure.gate(evidence, f"{format_} export")
     if format_ == "json":
-        return json.dumps(evidence, ensure_ascii=False, indent=2).encode("utf-8")
+        return render.to_json(evidence)
     if format_ == "csv":
         return tables.to_csv(evidence).encode("utf-8")
     if format_ == "xlsx":

