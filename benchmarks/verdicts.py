@@ -95,8 +95,9 @@ def simulate(
         ),
         0,
     )
-    original = report.compare_proportions
-    report.compare_proportions = cached  # the same rule, remembered across identical tables
+    original = report.compare_many
+    # The same rule, remembered across identical tables.
+    report.compare_many = lambda samples, **options: [cached(*s, **options) for s in samples]
     try:
         for _ in range(simulations):
             null = inspection({})
@@ -124,7 +125,7 @@ def simulate(
                 report.Builder.area_summary(whole)["overall"]["verdict"] == "improving"
             )
     finally:
-        report.compare_proportions = original
+        report.compare_many = original
     return {name: count / simulations for name, count in counts.items()}
 
 

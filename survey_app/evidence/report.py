@@ -27,7 +27,7 @@ from .breakdown import NOT_STATED
 from .disclosure import FRONTLINE_ROLES, LEADER_ROLES, ROLE_QUESTION, role_members
 from .statistics import (
     TestName,
-    compare_proportions,
+    compare_many,
     compare_with_establishments,
     proportion_interval,
 )
@@ -120,25 +120,41 @@ def compare(method: Method, base: int, positive: int, other_base: int, other_pos
     ``significant`` and ``mark`` are provisional until ``multiplicity.adjust`` judges the
     entry with the rest of its family on the Holm-adjusted p-value.
     """
-    result = compare_proportions(
-        positive, base, other_positive, other_base, test=method.test, threshold=method.threshold
+    return compare_all(method, [(base, positive, other_base, other_positive)])[0]
+
+
+def compare_all(method: Method, rows: list[tuple[int, int, int, int]]) -> list[dict]:
+    """``compare`` of each ``(base, positive, other_base, other_positive)``, tested together
+    (``statistics.compare_many``: one call of scipy's methods for a whole breakdown)."""
+    results = compare_many(
+        [
+            (positive, base, other_positive, other_base)
+            for base, positive, other_base, other_positive in rows
+        ],
+        test=method.test,
+        threshold=method.threshold,
     )
-    percent_a = _percent(positive, base)
-    percent_b = _percent(other_positive, other_base)
-    return {
-        "base": other_base,
-        "positive": other_positive,
-        "percent": percent_b,
-        "difference": None
-        if percent_a is None or percent_b is None
-        else round(100.0 * (positive / base - other_positive / other_base), 1),
-        "test": result.test,
-        "p_value": result.p_value,
-        "p_adjusted": result.p_value,
-        "significant": result.significant,
-        "mark": result.direction,
-        "_lean": result.lean,
-    }
+    entries = []
+    for (base, positive, other_base, other_positive), result in zip(rows, results, strict=True):
+        percent_a = _percent(positive, base)
+        percent_b = _percent(other_positive, other_base)
+        entries.append(
+            {
+                "base": other_base,
+                "positive": other_positive,
+                "percent": percent_b,
+                "difference": None
+                if percent_a is None or percent_b is None
+                else round(100.0 * (positive / base - other_positive / other_base), 1),
+                "test": result.test,
+                "p_value": result.p_value,
+                "p_adjusted": result.p_value,
+                "significant": result.significant,
+                "mark": result.direction,
+                "_lean": result.lean,
+            }
+        )
+    return entries
 
 
 def compare_establishments(method: Method, base: int, positive: int, units: list) -> dict:
@@ -329,26 +345,29 @@ class Builder:
             # group, so no mark points at one.
             compared = not any(hidden_rows)
             options = {o.id: o.text for o in summary.questions[background].question.options}
-            groups = []
+            groups, tested = [], []
             for (group, base, positive), suppressed in zip(rows, hidden_rows, strict=True):
-                cell = {
-                    "id": group,
-                    "text": options.get(group, NOT_STATED_TEXT),
-                    "suppressed": suppressed,
-                    "base": None if suppressed else base,
-                    "positive": None if suppressed else positive,
-                    "percent": None if suppressed else _percent(positive, base),
-                    "comparison": None,
-                }
+                groups.append(
+                    {
+                        "id": group,
+                        "text": options.get(group, NOT_STATED_TEXT),
+                        "suppressed": suppressed,
+                        "base": None if suppressed else base,
+                        "positive": None if suppressed else positive,
+                        "percent": None if suppressed else _percent(positive, base),
+                        "comparison": None,
+                    }
+                )
                 if compared and group != NOT_STATED and base:
-                    cell["comparison"] = compare(
-                        self.method,
-                        base,
-                        positive,
-                        counts.base - base,
-                        counts.positive - positive,
+                    tested.append(
+                        (
+                            groups[-1],
+                            (base, positive, counts.base - base, counts.positive - positive),
+                        )
                     )
-                groups.append(cell)
+            comparisons = compare_all(self.method, [row for _cell, row in tested])
+            for (cell, _row), comparison in zip(tested, comparisons, strict=True):
+                cell["comparison"] = comparison
             tables.append(
                 {
                     "by": background,

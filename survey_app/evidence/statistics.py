@@ -6,9 +6,11 @@ All distributions come from scipy; nothing here hand-rolls a p-value.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from scipy.stats import binomtest, chi2_contingency, fisher_exact, hypergeom
 from scipy.stats import t as student_t
 
@@ -69,23 +71,29 @@ def fisher_mid_p(table: list[list[int]]) -> float:
     its size is close to the nominal level, and it never jumps at an arbitrary switch.
     """
     (a, b), (c, d) = table
+    return float(mid_p_values([(a, b, c, d)])[0])
+
+
+def mid_p_values(tables: Sequence[Sequence[int]]) -> np.ndarray:
+    """``fisher_mid_p`` of many 2x2 tables, each given as ``(a, b, c, d)``, with one call
+    of each of scipy's distribution methods for them all: the evidence tests a thousand
+    tables, and a call's own cost was most of each test's."""
+    cells = np.asarray(tables, dtype=np.int64).reshape(-1, 4)
+    a, b, c, d = cells.T
     total, positives, first_row = a + b + c + d, a + c, a + b
-    # The distribution's methods, not a frozen one: the same values, at half the cost
-    # (freezing one builds its docstrings each time; evidence makes a thousand of these).
-    margins = (total, positives, first_row)
     # The observed table's probability from its logarithm (a closed form in log-beta
     # functions): a quarter of the time of the summing pmf on large tables, to ~1e-11.
-    half_observed = 0.5 * math.exp(float(hypergeom.logpmf(a, *margins)))
+    half_observed = 0.5 * np.exp(hypergeom.logpmf(a, total, positives, first_row))
     # The two tails' mid-p values add up to 1, so only the one on the observed side of the
     # mean is summed (half the work on large tables: the sum runs the length of the tail);
     # that one is the smaller, or close to a half, so the other loses no precision as 1 - it.
-    if a * total <= positives * first_row:
-        lower = float(hypergeom.cdf(a - 1, *margins)) + half_observed
-        upper = 1.0 - lower
-    else:
-        upper = float(hypergeom.sf(a, *margins)) + half_observed
-        lower = 1.0 - upper
-    return min(1.0, 2.0 * min(lower, upper))
+    low = a * total <= positives * first_row
+    high = ~low
+    tail = np.empty(len(cells))
+    tail[low] = hypergeom.cdf(a[low] - 1, total[low], positives[low], first_row[low])
+    tail[high] = hypergeom.sf(a[high], total[high], positives[high], first_row[high])
+    tail += half_observed
+    return np.minimum(1.0, 2.0 * np.minimum(tail, 1.0 - tail))
 
 
 def compare_proportions(
@@ -107,39 +115,75 @@ def compare_proportions(
     reproducing them. The difference is significant when ``p < threshold``;
     ``direction`` then says whether a is "better" or "worse" than b.
     """
-    _check_counts(pos_a, n_a)
-    _check_counts(pos_b, n_b)
+    (comparison,) = compare_many(
+        [(pos_a, n_a, pos_b, n_b)],
+        test=test,
+        threshold=threshold,
+        higher_is_better=higher_is_better,
+    )
+    return comparison
+
+
+def compare_many(
+    samples: Sequence[tuple[int, int, int, int]],
+    *,
+    test: TestName = "mid-p",
+    threshold: float = 0.01,
+    higher_is_better: bool = True,
+) -> list[Comparison]:
+    """``compare_proportions`` of each ``(pos_a, n_a, pos_b, n_b)``, the mid-p values of all
+    of them computed together (``mid_p_values``)."""
+    for pos_a, n_a, pos_b, n_b in samples:
+        _check_counts(pos_a, n_a)
+        _check_counts(pos_b, n_b)
     if test not in TESTS:
         raise ValueError(f"unknown test {test!r} (use one of {', '.join(TESTS)})")
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be between 0 and 1 (got {threshold})")
-
-    table = [[pos_a, n_a - pos_a], [pos_b, n_b - pos_b]]
-    proportion_a = pos_a / n_a if n_a else None
-    proportion_b = pos_b / n_b if n_b else None
-
-    chosen: TestName = test
-
-    def untestable() -> Comparison:
-        return Comparison(chosen, None, False, None, threshold, proportion_a, proportion_b)
-
     # A zero row total (empty sample) or zero column total (everyone, or no one,
     # positive) leaves nothing to compare: the test is undefined.
-    row_totals = (n_a, n_b)
-    col_totals = (pos_a + pos_b, (n_a - pos_a) + (n_b - pos_b))
-    if 0 in row_totals or 0 in col_totals:
-        return untestable()
-
-    if chosen == "mid-p":
-        p_value = fisher_mid_p(table)
-    elif chosen == "fisher":
-        p_value = float(fisher_exact(table, alternative="two-sided").pvalue)
+    tested = [
+        i
+        for i, (pos_a, n_a, pos_b, n_b) in enumerate(samples)
+        if n_a and n_b and pos_a + pos_b and (n_a - pos_a) + (n_b - pos_b)
+    ]
+    tables = [
+        (samples[i][0], samples[i][1] - samples[i][0], samples[i][2], samples[i][3] - samples[i][2])
+        for i in tested
+    ]
+    if test == "mid-p":
+        values = mid_p_values(tables).tolist() if tables else []
+    elif test == "fisher":
+        values = [
+            float(fisher_exact([[a, b], [c, d]], alternative="two-sided").pvalue)
+            for a, b, c, d in tables
+        ]
     else:
-        p_value = float(chi2_contingency(table, correction=False).pvalue)
-    if math.isnan(p_value):
-        return untestable()
-    p_value = min(max(p_value, 0.0), 1.0)
+        values = [
+            float(chi2_contingency([[a, b], [c, d]], correction=False).pvalue)
+            for a, b, c, d in tables
+        ]
+    p_values: list[float | None] = [None] * len(samples)
+    for i, value in zip(tested, values, strict=True):
+        p_values[i] = None if math.isnan(value) else min(max(value, 0.0), 1.0)
+    return [
+        _judged(sample, p_value, test, threshold, higher_is_better)
+        for sample, p_value in zip(samples, p_values, strict=True)
+    ]
 
+
+def _judged(
+    sample: tuple[int, int, int, int],
+    p_value: float | None,
+    test: TestName,
+    threshold: float,
+    higher_is_better: bool,
+) -> Comparison:
+    pos_a, n_a, pos_b, n_b = sample
+    proportion_a = pos_a / n_a if n_a else None
+    proportion_b = pos_b / n_b if n_b else None
+    if p_value is None:
+        return Comparison(test, None, False, None, threshold, proportion_a, proportion_b)
     significant = p_value < threshold
     lean: Direction | None = None
     # Compare pos_a/n_a with pos_b/n_b exactly, in integers.
@@ -148,7 +192,7 @@ def compare_proportions(
         lean = "better" if a_higher == higher_is_better else "worse"
     direction = lean if significant else None
     return Comparison(
-        chosen, p_value, significant, direction, threshold, proportion_a, proportion_b, lean
+        test, p_value, significant, direction, threshold, proportion_a, proportion_b, lean
     )
 
 
