@@ -329,8 +329,9 @@ class Builder:
         }
 
     def breakdowns(self, summary: QuestionnaireSummary, counts: QuestionCounts) -> list[dict]:
-        """Each background question's groups, with small cells and their giveaways hidden."""
-        tables = []
+        """Each background question's groups, with small cells and their giveaways hidden;
+        every group of every table tested against the rest together (``compare_all``)."""
+        tables, tested = [], []
         for background in summary.groups.groupings:
             rows = summary.groups.table(background, counts.question.id)
             hidden_rows = hidden_groups(rows, self.method.disclosure_threshold)
@@ -345,7 +346,7 @@ class Builder:
             # group, so no mark points at one.
             compared = not any(hidden_rows)
             options = {o.id: o.text for o in summary.questions[background].question.options}
-            groups, tested = [], []
+            groups = []
             for (group, base, positive), suppressed in zip(rows, hidden_rows, strict=True):
                 groups.append(
                     {
@@ -365,9 +366,6 @@ class Builder:
                             (base, positive, counts.base - base, counts.positive - positive),
                         )
                     )
-            comparisons = compare_all(self.method, [row for _cell, row in tested])
-            for (cell, _row), comparison in zip(tested, comparisons, strict=True):
-                cell["comparison"] = comparison
             tables.append(
                 {
                     "by": background,
@@ -375,6 +373,9 @@ class Builder:
                     "groups": groups,
                 }
             )
+        comparisons = compare_all(self.method, [row for _cell, row in tested])
+        for (cell, _row), comparison in zip(tested, comparisons, strict=True):
+            cell["comparison"] = comparison
         return tables
 
     # --- areas ----------------------------------------------------------------------------
