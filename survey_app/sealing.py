@@ -65,6 +65,11 @@ class SealBroken(Exception):
     """A sealed response does not open: tampered, or moved from another inspection."""
 
 
+class NotAnswers(ValueError):
+    """A sealed response opened but holds no JSON: anyone with the public key can seal
+    anything, so a broken or hostile tablet can send this (``responses`` counts it)."""
+
+
 @dataclass(frozen=True)
 class KdfParameters:
     memory_kib: int
@@ -264,5 +269,11 @@ class Unsealer:
         except (InvalidTag, ValueError):
             raise SealBroken("sealed response does not open with this inspection's key") from None
 
-    def open_answers(self, sealed: bytes, context: bytes) -> dict:
-        return orjson.loads(self.open(sealed, context))
+    def open_answers(self, sealed: bytes, context: bytes) -> object:
+        """The answers a response holds, decoded from JSON (not yet checked: a tablet's are
+        checked against its questionnaire by ``responses.valid_only``)."""
+        plaintext = self.open(sealed, context)
+        try:  # orjson refuses what is not UTF-8, NaN and nesting past 1,024 levels too
+            return orjson.loads(plaintext)
+        except orjson.JSONDecodeError:
+            raise NotAnswers("the sealed response holds no JSON") from None

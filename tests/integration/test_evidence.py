@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from survey_app import inspections, responses
+from survey_app import inspections, responses, sealing
 from survey_app.demo import DEMO_EMAIL, DEMO_PASSPHRASE, DEMO_PASSWORD, load_demo
 from survey_app.evidence import render, report, tables
 from survey_app.models import AuditEvent, Inspection, PublishedCount, SafeguardingReferral, db
@@ -404,15 +404,24 @@ def test_a_large_inspection_is_opened_in_parallel_with_the_same_evidence(shipped
         created = load_demo(children=30, staff=40, seed=7)
         inspection = db.session.get(Inspection, created["current"])
         unsealer = inspections.unlock(inspection, DEMO_PASSPHRASE)
-        row = db.session.scalars(
-            select(responses.SealedResponse).where(
-                responses.SealedResponse.inspection_id == inspection.id
-            )
-        ).first()
+        row, forged = db.session.scalars(
+            select(responses.SealedResponse)
+            .where(responses.SealedResponse.inspection_id == inspection.id)
+            .limit(2)
+        ).all()
         row.sealed = row.sealed[:-1] + bytes([row.sealed[-1] ^ 1])  # tampered with
+        # Sealed as the server seals, with the public key anyone may hold, but no JSON: the
+        # server never seals that, so it is counted with the ones that do not open.
+        forged.sealed = sealing.seal(
+            inspection.public_key,
+            b"not JSON",
+            sealing.response_context(
+                inspection.id, forged.questionnaire_id, forged.questionnaire_version
+            ),
+        )
         db.session.commit()
         serial = report.build(inspection, unsealer)
-        assert serial["unopenable_responses"] == 1
+        assert serial["unopenable_responses"] == 2
 
         monkeypatch.setattr(responses, "PARALLEL_FROM", 1)
         monkeypatch.setattr(responses, "CHUNK_ROWS", 7)
@@ -425,7 +434,7 @@ def test_a_large_inspection_is_opened_in_parallel_with_the_same_evidence(shipped
         assert len(opened) == math.ceil(count_rows(inspection) / 7) and sum(opened) > 60
         parallel = report.build(inspection, unsealer)
     assert _comparable(parallel) == _comparable(serial)
-    assert parallel["unopenable_responses"] == 1
+    assert parallel["unopenable_responses"] == 2
 
 
 def count_rows(inspection) -> int:

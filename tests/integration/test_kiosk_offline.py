@@ -4,6 +4,7 @@ each browser-sealed response exactly once (issue 17)."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pytest
@@ -326,6 +327,10 @@ def test_the_inspection_page_shows_per_tablet_counts_only(app, client, factory, 
         {"feel_safe": ["yes"]},  # a list for a single answer
         {"anything_else": "x" * 5000},  # longer than allowed
         ["not", "a", "mapping"],
+        b"not JSON at all",  # what a broken or hostile tablet may seal with the public key
+        b"\xff\xfe{}",  # not UTF-8
+        b'{"feel_safe": NaN}',
+        b"[" * 2000 + b"]" * 2000,  # nested deeper than the parser goes
     ],
 )
 def test_a_tablet_sealed_response_that_is_not_valid_is_counted_not_dropped(
@@ -338,7 +343,7 @@ def test_a_tablet_sealed_response_that_is_not_valid_is_counted_not_dropped(
         with app.app_context():
             public_key = db.session.get(Inspection, inspection_id).public_key
         context = sealing.response_context(inspection_id, "tiny-children", 1)
-        payload = __import__("json").dumps(answers).encode()
+        payload = answers if isinstance(answers, bytes) else json.dumps(answers).encode()
         sealed = sealing.seal(public_key, payload, context, seal_format=2)
         upload(tablet, token, sealed)
     from survey_app.evidence import render

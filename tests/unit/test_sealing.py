@@ -96,8 +96,13 @@ def test_kdf_parameters_travel_with_the_wrapped_key(keys):
     assert sealing.KdfParameters.from_dict(wrapped.kdf_parameters) == FAST
 
 
+# Answers are strings and lists of strings; integers (to 64 bits, as orjson reads them) and
+# null stand for anything else a future question type might keep.
 answer_values = st.one_of(
-    st.text(max_size=200), st.lists(st.text(max_size=20), max_size=5), st.integers(), st.none()
+    st.text(max_size=200),
+    st.lists(st.text(max_size=20), max_size=5),
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    st.none(),
 )
 
 
@@ -181,3 +186,15 @@ def test_the_length_of_a_sealed_response_hides_how_much_was_written(keys):
     )
     assert len(short) == len(longer)
     assert len(sealing.seal_answers(public, {"comment": "x" * 600}, context())) > len(short)
+
+
+@pytest.mark.parametrize(
+    "plaintext", [b"not JSON", b"\xff\xfe{}", b'{"a": NaN}', b"[" * 2000 + b"]" * 2000, b""]
+)
+def test_what_opens_but_is_no_json_says_so(keys, plaintext):
+    # Anyone holding the public key can seal anything: opening it is not an error of the
+    # seal, and decoding it must not raise anything but NotAnswers (responses counts it).
+    private, public = keys
+    sealed = sealing.seal(public, plaintext, b"context", seal_format=sealing.BROWSER_SEAL_FORMAT)
+    with pytest.raises(sealing.NotAnswers):
+        sealing.Unsealer(private).open_answers(sealed, b"context")
