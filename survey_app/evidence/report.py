@@ -26,6 +26,7 @@ from .breakdown import NOT_STATED
 # Staff role groups compared in the "leaders and frontline" perception gap.
 from .disclosure import FRONTLINE_ROLES, LEADER_ROLES, ROLE_QUESTION, role_members
 from .statistics import (
+    Comparison,
     TestName,
     compare_many,
     compare_with_establishments,
@@ -146,15 +147,22 @@ def compare_all(method: Method, rows: list[tuple[int, int, int, int]]) -> list[d
                 "difference": None
                 if percent_a is None or percent_b is None
                 else round(100.0 * (positive / base - other_positive / other_base), 1),
-                "test": result.test,
-                "p_value": result.p_value,
-                "p_adjusted": result.p_value,
-                "significant": result.significant,
-                "mark": result.direction,
-                "_lean": result.lean,
+                **_judgement(result),
             }
         )
     return entries
+
+
+def _judgement(result: Comparison) -> dict:
+    """A comparison entry's test and verdict, provisional until ``multiplicity.adjust``."""
+    return {
+        "test": result.test,
+        "p_value": result.p_value,
+        "p_adjusted": result.p_value,
+        "significant": result.significant,
+        "mark": result.direction,
+        "_lean": result.lean,
+    }
 
 
 def compare_establishments(method: Method, base: int, positive: int, units: list) -> dict:
@@ -174,12 +182,7 @@ def compare_establishments(method: Method, base: int, positive: int, units: list
         "difference": None
         if mean is None or result.proportion_a is None
         else round(100.0 * (result.proportion_a - mean), 1),
-        "test": result.test,
-        "p_value": result.p_value,
-        "p_adjusted": result.p_value,
-        "significant": result.significant,
-        "mark": result.direction,
-        "_lean": result.lean,
+        **_judgement(result),
         "establishments": len(percents),
         "range": {"low": _round(min(percents)), "high": _round(max(percents))}
         if percents
