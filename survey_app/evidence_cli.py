@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import inspections, paper, private_files, responses, sealing, units
 from .cli import CLI_ACTOR, find_inspection, read_secret
-from .evidence import census, disclosure, published, render, report, tables
+from .evidence import census, disclosure, published, render, report
 from .models import Inspection, audit, db
 
 # ``pdf`` is the report (everything before the appendices), ``appendices.pdf`` its appendices
@@ -38,17 +38,7 @@ def render_evidence(evidence: dict, inspection: Inspection, format_: str) -> byt
     """The output in ``format_``, once the disclosure audit has passed it
     (``disclosure.DisclosureRisk`` otherwise: nothing is rendered)."""
     disclosure.gate(evidence, f"{format_} export")
-    if format_ == "json":
-        return render.to_json(evidence)
-    if format_ == "csv":
-        return tables.to_csv(evidence).encode("utf-8")
-    if format_ == "xlsx":
-        return tables.to_xlsx(evidence)
-    if format_ == "pdf":
-        return render.to_pdf(evidence, inspection, "report")
-    if format_ == "appendices.pdf":
-        return render.to_pdf(evidence, inspection, "appendices")
-    return render.to_html(evidence, inspection).encode("utf-8")
+    return render.as_file(evidence, inspection, format_)
 
 
 @click.command("export")

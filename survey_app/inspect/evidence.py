@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import inspections, long_work, responses, sealing
-from ..evidence import disclosure, render, report, tables
+from ..evidence import disclosure, render, report
 from ..models import Inspection, SafeguardingReferral, audit, db
 from . import blueprint
 from .authorise import guarded, team, team_lead
@@ -139,17 +139,7 @@ def _download(inspection, fmt: str) -> Response:
     if refused is not None:
         return refused
     _gate(inspection, built, f"{fmt} download")
-    body: str | bytes
-    if fmt == "json":
-        body = render.to_json(built)
-    elif fmt == "csv":
-        body = tables.to_csv(built)
-    elif fmt == "xlsx":
-        body = tables.to_xlsx(built)
-    elif fmt == "pdf":
-        body = render.to_pdf(built, inspection, "report")
-    else:
-        body = render.to_pdf(built, inspection, "appendices")
+    body = render.as_file(built, inspection, fmt)
     audit(current_user.email, "export", inspection.id, f"{fmt} download")
     db.session.commit()
     return Response(

@@ -86,7 +86,9 @@ def test_the_page_says_it_is_working_before_the_evidence_is_made(
     page = early + b"".join(chunks).decode("utf-8")
     response.close()
     pages.check(page)
-    ready = page.index('<p class="working__done" role="status">The evidence is ready.</p>')
+    ready = page.index(
+        '<p class="working__done visually-hidden" role="status">The evidence is ready.</p>'
+    )
     assert page.rindex("Still working") < ready < page.index('id="contents-heading"')
     assert page.count("Still working") >= 2
     assert "Download this evidence" in page and page.rstrip().endswith("</html>")
