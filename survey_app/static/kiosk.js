@@ -39,13 +39,18 @@
   // --- the start screen speaks the language a child chooses, at once -------------------------
   // A fresh start screen in that language (?language=, not remembered: Start posts the choice).
   // replace() keeps the back button from stepping through every language tried.
+  // A child who tapped a language before this script arrived (a slow tablet) is switched too.
   var languages = document.querySelector("fieldset.languages[data-switch]");
   if (languages) {
-    languages.addEventListener("change", function (event) {
-      var code = event.target.value;
+    var switchTo = function (code) {
       if (!code || code === root.lang) return;
       window.location.replace(window.location.pathname + "?language=" + encodeURIComponent(code));
+    };
+    languages.addEventListener("change", function (event) {
+      switchTo(event.target.value);
     });
+    var chosen = languages.querySelector("input:checked");
+    if (chosen) switchTo(chosen.value);
   }
 
   // --- counting down in the page's language: a template per plural category (server-made) ---

@@ -73,6 +73,7 @@ def enrol(page, live_server: str, token: str, check_a11y: bool = True) -> None:
         axe_check(page, "enrol")
     page.get_by_role("button", name="Set up this tablet", exact=True).click()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk")))
+    page.wait_for_load_state()  # a child taps once the page is there, scripts and all
     kiosk = [c for c in page.context.cookies() if c["name"] == "kiosk"]
     assert kiosk, "Chromium did not keep the kiosk cookie"
     # Secure cookies from http://127.0.0.1 are accepted: Chromium treats it as a secure context.
@@ -93,6 +94,7 @@ def choose_language_and_start(page, live_server: str, language: str, check_a11y:
     # The start screen has one form and one button (no kiosk actions), in any language.
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/welcome")))
+    page.wait_for_load_state()
     session = [c for c in page.context.cookies() if c["name"] == "session"]
     assert session and session[0]["secure"], "Chromium did not keep the Secure session cookie"
 
@@ -103,6 +105,7 @@ def read_welcome(page, live_server: str, check_a11y: bool = True) -> None:
         axe_check(page, "welcome")
     page.locator("main a.button--send").click()
     expect(page).to_have_url(re.compile(_path(f"{live_server}/kiosk/questionnaire")))
+    page.wait_for_load_state()
 
 
 def answer(page, marker: str) -> None:

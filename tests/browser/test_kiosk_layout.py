@@ -177,6 +177,8 @@ def test_progress_is_a_bar_with_few_words(make_context, live_server, kiosk_token
     # ...and those few words are all that takes room on the screen
     assert count.bounding_box()["width"] == pytest.approx(shown.bounding_box()["width"], abs=2)
     assert count.aria_snapshot().strip() == f"- paragraph: {words.format(**at)}"
+    # The bar slides to its new width; measure it once it has arrived.
+    page.wait_for_function("() => !document.querySelector('.progress__bar').getAnimations().length")
     bar = page.locator(".progress__bar").bounding_box()
     track = page.locator(".progress__track").bounding_box()
     assert bar["width"] == pytest.approx(track["width"] * 3 / total, abs=4)
@@ -209,6 +211,30 @@ def test_choosing_a_language_shows_the_start_screen_in_it(page, live_server, kio
     axe_check(page, "the start screen in Arabic", rules=("color-contrast-enhanced",))
     page.locator("main form button[type=submit]").click()
     expect(page.locator("html")).to_have_attribute("lang", "ar")  # the choice was kept
+
+
+def test_a_language_chosen_before_the_scripts_arrive_still_switches_the_screen(
+    page, live_server, kiosk_token
+):
+    held = []  # a slow tablet: kiosk.js arrives only after the child has tapped
+
+    def slow(route):
+        if held is not None:
+            held.append(route)
+        else:
+            route.continue_()
+
+    enrol(page, live_server, kiosk_token, check_a11y=False)
+    page.route(re.compile(r"/static/kiosk\.js"), slow)  # routing also turns off the cache
+    page.goto(f"{live_server}/kiosk", wait_until="commit")
+    page.locator("#language-pl").check()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert held, "kiosk.js was not requested"
+    waiting, held = held, None
+    for route in waiting:
+        route.continue_()
+    expect(page.locator("html")).to_have_attribute("lang", "pl")
+    expect(page.locator("#language-pl")).to_be_checked()
 
 
 @pytest.mark.parametrize("language", ["en", "pl", "ar"])
