@@ -120,21 +120,29 @@ def establishments_signposting(
         raise click.ClickException(
             "--clear cannot be given with --advocacy-name or --advocacy-contact"
         )
+    chosen = {"name": establishment.advocacy_name, "contact": establishment.advocacy_contact}
     if clear:
-        establishment.advocacy_name = establishment.advocacy_contact = None
-    for field, value, limit in (
-        ("advocacy_name", advocacy_name, 200),
-        ("advocacy_contact", advocacy_contact, 300),
+        chosen = {"name": None, "contact": None}
+    for part, value, limit in (
+        ("name", advocacy_name, signposting.NAME_LIMIT),
+        ("contact", advocacy_contact, signposting.CONTACT_LIMIT),
     ):
         if value is None:
             continue
-        value = " ".join(value.split())
+        value = signposting.one_line(value)
         if not value or len(value) > limit:
             raise click.ClickException(
-                f"--{field.replace('_', '-')} must be 1 to {limit} characters on one line"
+                f"--advocacy-{part} must be 1 to {limit} characters on one line"
             )
-        setattr(establishment, field, value)
+        chosen[part] = value
     if clear or advocacy_name or advocacy_contact:
+        try:
+            signposting.set_advocacy(establishment, chosen["name"], chosen["contact"])
+        except ValueError:
+            raise click.ClickException(
+                "--advocacy-contact needs --advocacy-name: "
+                "it is shown only after the provider's name"
+            ) from None
         audit(CLI_ACTOR, "establishment-signposting", detail=establishment.name)
         db.session.commit()
     for line in signposting.lines(establishment):

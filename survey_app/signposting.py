@@ -4,8 +4,9 @@ after "Stop and clear" or the idle timer, and on the thanks screen.
 Children in secure settings have no phone of their own and no phone bill: they call from a
 PIN phone (secure training centres, YOIs) or the phone on their unit (secure children's
 homes). Each establishment may name its advocacy provider and how children reach them from
-inside (``flask establishments signposting``); without one, the child is told to ask staff.
-The provider's words are shown as the administrator typed them (they are not translated).
+inside (on the inspection's "Help for children" page, or ``flask establishments
+signposting``); without one, the child is told to ask staff. The provider's words are shown
+as they were typed, on one line (they are not translated).
 """
 
 from __future__ import annotations
@@ -16,6 +17,27 @@ from .models import Establishment
 
 HELP_AT_HAND_PHONE = "0800 528 0731"
 CHILDLINE_PHONE = "0800 1111"
+#: The longest advocacy provider name and contact (the columns' sizes).
+NAME_LIMIT = 200
+CONTACT_LIMIT = 300
+
+
+def one_line(text: str | None) -> str:
+    """What was typed, on one line with single spaces ("" for nothing)."""
+    return " ".join((text or "").split())
+
+
+def set_advocacy(establishment: Establishment, name: str | None, contact: str | None) -> None:
+    """Name the advocacy provider children at ``establishment`` see and how they reach them
+    (both empty: the default, "ask a member of staff"). A contact needs a name: it is shown
+    only after it. Callers check the limits and report them in their own words."""
+    name, contact = one_line(name), one_line(contact)
+    if contact and not name:
+        raise ValueError("an advocacy contact needs the provider's name")
+    if len(name) > NAME_LIMIT or len(contact) > CONTACT_LIMIT:
+        raise ValueError("the advocacy provider's name or contact is too long")
+    establishment.advocacy_name = name or None
+    establishment.advocacy_contact = contact or None
 
 
 def lines(establishment: Establishment) -> list[str]:

@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, NumberRange
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
+from .. import signposting
 from ..models import ESTABLISHMENT_TYPES, INSPECTION_KINDS
 
 ESTABLISHMENT_TYPE_NAMES = {
@@ -135,3 +136,33 @@ class UnitForm(FlaskForm):
         ),
         validators=[InputRequired(), Length(max=80)],
     )
+
+
+class HelpForm(FlaskForm):
+    """The advocacy provider children see in the kiosk's help (``survey_app.signposting``)."""
+
+    advocacy_name = StringField(
+        _l("Advocacy provider"),
+        description=_l(
+            "Who children at this establishment can ask to be their advocate, for example "
+            "Barnardo's or Coram Voice. Leave it empty and children are told to ask a member "
+            "of staff to help them contact their advocate."
+        ),
+        filters=[signposting.one_line],
+        validators=[Length(max=signposting.NAME_LIMIT)],
+    )
+    advocacy_contact = StringField(
+        _l("How children reach them from inside"),
+        description=_l(
+            "One short sentence, for example: Put a note in the advocacy box on your unit. "
+            "It is shown as you type it, in every language the child chooses."
+        ),
+        filters=[signposting.one_line],
+        validators=[Length(max=signposting.CONTACT_LIMIT)],
+    )
+
+    def validate_advocacy_contact(self, field) -> None:
+        if field.data and not self.advocacy_name.data:
+            raise ValidationError(
+                _("Name the advocacy provider too: how to reach them is shown after their name.")
+            )

@@ -32,6 +32,7 @@ from .authorise import (
     team,
 )
 from .forms import (
+    ESTABLISHMENT_TYPE_NAMES,
     ActionForm,
     BaselineForm,
     ConfirmPasswordForm,
@@ -151,7 +152,13 @@ def establishments():
         return redirect(url_for("inspect.establishments"))
     listed = db.session.scalars(select(Establishment).order_by(Establishment.name)).all()
     status = 400 if form.errors else 200
-    return render_template("inspect/establishments.html", form=form, establishments=listed), status
+    page = render_template(
+        "inspect/establishments.html",
+        form=form,
+        establishments=listed,
+        type_names=ESTABLISHMENT_TYPE_NAMES,
+    )
+    return page, status
 
 
 @blueprint.route("/inspections/new", methods=["GET", "POST"])

@@ -221,6 +221,10 @@ def test_establishments_signposting_sets_shows_and_clears_the_advocacy_provider(
         (["{id}", "--advocacy-name", "  "], "--advocacy-name must be 1 to 200 characters"),
         (["{id}", "--advocacy-contact", "x" * 301], "--advocacy-contact must be 1 to 300"),
         (["{id}", "--clear", "--advocacy-name", "A"], "--clear cannot be given with"),
+        (
+            ["{id}", "--advocacy-contact", "Use the box."],
+            "--advocacy-contact needs --advocacy-name",
+        ),
     ],
 )
 def test_establishments_signposting_refuses_bad_input(app, factory, args, message):
