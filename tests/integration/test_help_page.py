@@ -95,7 +95,8 @@ def test_help_that_cannot_be_shown_is_refused_and_nothing_changes(
     post_form(client, url, advocacy_name="Barnardo's", advocacy_contact="", expect=302)
     page = post_form(client, url, expect=400, **fields).get_data(as_text=True)
     assert message in page
-    assert 'class="message"' in page and "aria-describedby" in page  # said beside the field
+    # said beside the field, as an error
+    assert 'class="message message--error"' in page and "aria-describedby" in page
     typed = fields["advocacy_contact"] or fields["advocacy_name"]
     assert typed in page  # what was typed is kept, to be put right
     assert _help(app, centre) == ("Barnardo's", None)

@@ -41,7 +41,9 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client,
         sign_in(client, email, "wrong password!!", expect=400),
         sign_in(client, "nobody@example.org", expect=400),
     ):
-        assert "do not match an account" in attempt.get_data(as_text=True)
+        html = attempt.get_data(as_text=True)
+        assert "do not match an account" in html
+        assert '<p class="message message--error" role="alert">That email' in html  # an error
 
 
 def test_inspectors_see_only_their_inspections(client, factory):

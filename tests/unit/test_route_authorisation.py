@@ -17,8 +17,9 @@ PUBLIC = {"inspect.sign_in", "inspect.sign_in_code"}
 ADMIN = {"inspect.establishments"}
 CREATOR = {"inspect.new_inspection"}
 LEAD = {"inspect.finalise", "inspect.record_referral"}
-# Changing an establishment's units: a lead or an administrator on the team.
-TEAM_CREATOR = {"inspect.units_add", "inspect.units_change"}
+# Changing an establishment's units or the help its children see: a lead or an
+# administrator on the team.
+TEAM_CREATOR = {"inspect.units_add", "inspect.units_change", "inspect.help_change"}
 # Routes that erase, change keys or let new people in ask for the password again.
 PASSWORD_AGAIN = {
     "inspect.erase",
@@ -62,7 +63,9 @@ def test_each_route_declares_what_it_needs(rules):
         if rule.endpoint in LEAD:
             assert declared == "team-lead", f"{rule.rule} is for the team's lead: @team_lead"
         elif rule.endpoint in TEAM_CREATOR:
-            assert declared == "team-creator", f"{rule.rule} changes units: @team_creator"
+            assert declared == "team-creator", (
+                f"{rule.rule} changes the establishment: @team_creator"
+            )
         elif "inspection_id" in rule.arguments:
             assert declared == "team", f"{rule.rule} is about one inspection: it must be @team"
         elif rule.endpoint in PUBLIC:
