@@ -1,5 +1,7 @@
 """Words for the ids the evidence carries (areas, disclosure categories, statuses, kinds),
-and dates in the reader's language, for the page, the PDF and the spreadsheet.
+and dates in the reader's language, for the page, the PDF and the spreadsheet. English is
+written as in the United Kingdom ("4 Dec 2026", "18:13"), not as Babel's plain "en" writes it
+("Dec 4, 2026", "6:13 PM"): the inspectorates are in England and Wales.
 
 The JSON keeps the ids; everything an inspector reads goes through these lookups, so
 no raw id reaches them. An id with no label (a new area in a questionnaire file) is
@@ -10,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import format_date, format_datetime, format_time
+from babel import Locale, dates
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 AREAS = {
@@ -69,6 +72,12 @@ status = _lookup(STATUSES)
 kind = _lookup(KINDS)
 
 
+def _writing() -> Locale:
+    """The reader's language for dates and times: British English for English."""
+    locale = get_locale() or Locale("en")
+    return Locale("en", "GB") if locale.language == "en" and not locale.territory else locale
+
+
 def date(value, style: str = "medium") -> str:
     """An ISO date (or a date) as the reader's language writes it: "1 Dec 2026"."""
     if value in (None, ""):
@@ -77,7 +86,7 @@ def date(value, style: str = "medium") -> str:
         value = dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
         value = value.date()
-    return format_date(value, style)
+    return dates.format_date(value, style, locale=_writing())
 
 
 def _utc(value) -> dt.datetime:
@@ -91,12 +100,16 @@ def _utc(value) -> dt.datetime:
 
 def datetime(value, style: str = "medium") -> str:
     """An ISO UTC time ("2026-12-01T23:49:18Z") in the reader's language and time zone."""
-    return "" if value in (None, "") else format_datetime(_utc(value), style)
+    if value in (None, ""):
+        return ""
+    return dates.format_datetime(_utc(value), style, tzinfo=get_timezone(), locale=_writing())
 
 
 def time(value, style: str = "short") -> str:
     """The time of day of an ISO UTC time, in the reader's language (no seconds)."""
-    return "" if value in (None, "") else format_time(_utc(value), style)
+    if value in (None, ""):
+        return ""
+    return dates.format_time(_utc(value), style, tzinfo=get_timezone(), locale=_writing())
 
 
 FILTERS = {

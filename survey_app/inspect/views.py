@@ -18,7 +18,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from .. import access, accounts, code_sheets, inspections, keys, responses
-from ..evidence import published
+from ..evidence import labels, published
 from ..extensions import limiter, login_manager
 from ..models import Establishment, Inspection, Inspector, Kiosk, audit, db
 from . import authorise, blueprint
@@ -238,7 +238,7 @@ def _baseline_form(inspection: Inspection, form: BaselineForm | None = None) -> 
     form = form or BaselineForm()
     eligible = published.eligible_previous(inspection)
     latest = (
-        _("the latest (opened %(date)s)", date=eligible[0].opened_on.isoformat())
+        _("the latest (opened %(date)s)", date=labels.date(eligible[0].opened_on))
         if eligible
         else _("the latest, when there is one")
     )
@@ -249,8 +249,8 @@ def _baseline_form(inspection: Inspection, form: BaselineForm | None = None) -> 
                 e.id,
                 _(
                     "opened %(opened)s, finalised %(finalised)s",
-                    opened=e.opened_on.isoformat(),
-                    finalised=e.finalised_on.isoformat() if e.finalised_on else "?",
+                    opened=labels.date(e.opened_on),
+                    finalised=labels.date(e.finalised_on) if e.finalised_on else "?",
                 ),
             )
             for e in eligible

@@ -92,3 +92,39 @@ def test_countdowns_count_right_in_every_language(tmp_path):
                 )
             for category, words in forms.items():
                 assert templates[category] == words, (language, category)
+
+
+def test_dates_and_times_are_written_as_the_readers_language_writes_them(tmp_path):
+    """English as in the United Kingdom, never Babel's plain "en" ("Dec 4, 2026", "6:13 PM");
+    every other language by its own rules; times in UTC, without seconds."""
+    import datetime as dt
+
+    from flask_babel import force_locale
+
+    from survey_app import create_app
+    from survey_app.evidence import labels
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/unused.db"},
+        instance_path=str(tmp_path),
+    )
+    moment = "2026-12-04T18:13:05Z"
+    aware = dt.datetime(2026, 12, 4, 19, 13, 5, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    expected = {
+        "en": ("4 Dec 2026", "18:13"),
+        "cy": ("4 Rhag 2026", "18:13"),
+        "pl": ("4 gru 2026", "18:13"),
+        "ro": ("4 dec. 2026", "18:13"),
+    }
+    with app.test_request_context():
+        for language, (day, time) in expected.items():
+            with force_locale(language):
+                assert labels.date(moment) == day, language
+                assert labels.date(dt.date(2026, 12, 4)) == day, language
+                assert labels.time(moment) == time, language
+                assert labels.time(aware) == time, language  # the same moment, from UTC+1
+                assert day in labels.datetime(moment) and "18:13" in labels.datetime(moment)
+        with force_locale("ar"):
+            assert "2026" in labels.date(moment) or "٢٠٢٦" in labels.date(moment)
+            assert "Dec" not in labels.date(moment)
+        assert labels.date(None) == labels.time("") == labels.datetime(None) == ""
