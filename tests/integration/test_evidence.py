@@ -580,6 +580,9 @@ def test_the_demo_reads_true_in_labels_and_voices(shipped_app):
         assert set(texts) <= set(DEMO_COMMENTS[block["audience"]]), block["audience"]
     flagged = [flag["text"] for flag in evidence["safeguarding_flags"]]
     assert len(flagged) == len(set(flagged))
+    for block in evidence["disclosures"]:  # a minority disclose, as in life (not 36 of 40)
+        disclosed = block["any"]["count"] or block["any"]["fewer_than"]
+        assert 0 < disclosed < block["respondents"] * 0.4, block["audience"]
     import re
 
     body = html[html.index("<body") :]
