@@ -590,6 +590,8 @@ def test_the_demo_reads_true_in_labels_and_voices(shipped_app):
     for raw in ("wish_to_talk", "daily_life", "family_contact", "_"):
         assert raw not in shown, raw
     assert not re.search(r"\d{4}-\d\d-\d\dT", shown)  # no ISO times
+    read = re.sub(r"<[^>]+>", "", body)  # the words as they run on
+    assert not re.search(r"[?!.]\.(?!\.)", read), re.search(r".{60}[?!.]\.(?!\.)", read)
     assert "Contact with family" in html and "Suggested lines of enquiry" in html
 
 
