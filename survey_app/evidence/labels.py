@@ -129,3 +129,4 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals["evidence_summary"] = summary.build
     app.jinja_env.globals["evidence_areas"] = summary.areas
+    app.jinja_env.globals["evidence_breakdown_columns"] = summary.breakdown_columns

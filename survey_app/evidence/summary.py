@@ -23,6 +23,23 @@ def areas(questionnaire: dict) -> list[dict]:
     return [{"area": area, "questions": questions} for area, questions in grouped.items()]
 
 
+def breakdown_columns(questions: list[dict], index: int) -> tuple[list[int], list[dict]]:
+    """The columns of a breakdown table, the ``index``-th of each measured question in
+    ``questions``: the positions of the groups to show, and the groups nobody who answered
+    belongs to (a unit retired before this inspection), left out and named under the table.
+    "Not stated", when empty, is only left out."""
+    tables = [question["breakdowns"][index] for question in questions]
+    groups = tables[0]["groups"]
+    empty = {
+        at
+        for at in range(len(groups))
+        if all(not t["groups"][at]["suppressed"] and t["groups"][at]["base"] == 0 for t in tables)
+    }
+    shown = [at for at in range(len(groups)) if at not in empty]
+    named = [groups[at] for at in sorted(empty) if groups[at]["id"] != "not_stated"]
+    return shown, named
+
+
 def _marked(questions, name: str, mark: str) -> list[dict]:
     def mark_of(q: dict):
         return ((q.get("comparisons") or {}).get(name) or {}).get("mark")

@@ -131,3 +131,28 @@ def test_verdict_rule():
     assert verdict(1, 5) == "deteriorating"
     assert verdict(2, 2) == "mixed"
     assert verdict(0, 0) == "no_change"
+
+
+def test_a_group_nobody_is_in_is_left_out_of_its_table_and_named():
+    from survey_app.evidence.summary import breakdown_columns
+
+    def group(group_id, base, suppressed=False):
+        return {"id": group_id, "text": group_id.title(), "base": base, "suppressed": suppressed}
+
+    def question(*groups):
+        return {
+            "breakdowns": [{"by": "other", "groups": []}, {"by": "unit", "groups": list(groups)}]
+        }
+
+    questions = [
+        question(group("not_stated", 0), group("oak", 12), group("elm", 0), group("ash", 0)),
+        question(
+            group("not_stated", 0), group("oak", None, True), group("elm", 0), group("ash", 3)
+        ),
+        question(
+            group("not_stated", 0), group("oak", 9), group("elm", 0), group("ash", None, True)
+        ),
+    ]
+    shown, nobody = breakdown_columns(questions, 1)
+    assert shown == [1, 3]  # Ash has people somewhere; a hidden cell may hide people too
+    assert [g["id"] for g in nobody] == ["elm"]  # "Not stated", empty, is only left out
