@@ -224,12 +224,16 @@ def offline_files() -> list[str]:
 
 def bundle_version(inspection: Inspection) -> str:
     """Changes when anything the tablet keeps would: the inspection, its questionnaire, the
-    kiosk's templates, scripts, styles, symbols or translations. The service worker refills
+    establishment's units and help for children, the kiosk's templates, scripts, styles,
+    symbols or translations. The service worker refills
     its cache only then, not every time a child comes back to the start screen online."""
     digest = hashlib.sha256(inspection.id.encode() + inspection.public_key)
     questionnaire = questionnaire_for(inspection, AUDIENCE)
     digest.update(questionnaire.key.encode())
-    digest.update(units.fingerprint(inspection.establishment))
+    establishment = inspection.establishment
+    digest.update(units.fingerprint(establishment))
+    help_lines = f"{establishment.advocacy_name}\0{establishment.advocacy_contact}"
+    digest.update(help_lines.encode())  # the help the kiosk shows (survey_app.signposting)
     if Path(questionnaire.source).is_file():
         digest.update(Path(questionnaire.source).read_bytes())
     templates = STATIC.parent / "templates"

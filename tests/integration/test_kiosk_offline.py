@@ -406,3 +406,7 @@ def test_the_bundle_version_changes_only_with_what_the_tablet_keeps(app, tablet,
 
         assert bundle_version(inspection) != first
         db.session.rollback()
+        inspection = db.session.get(Inspection, inspection_id)
+        inspection.establishment.advocacy_name = "Barnardo's"  # the help the tablet shows
+        assert bundle_version(inspection) != first
+        db.session.rollback()
