@@ -166,6 +166,9 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
                 ballot = {"nonce": f"demo-{rng.random()}"}
                 answers = synthetic_answers(questionnaire, rng, lean, unused)
                 responses.submit(inspection, questionnaire, answers, ballot)
+        # As if each member of staff had been given a slip and used it ("90 / 90 used"),
+        # not "0 / 0" beside 90 staff responses.
+        inspection.staff_codes_issued = staff
         if closed:
             inspections.close_inspection(inspection)
             # Finalised, as a real earlier inspection would be, so the current one has

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from survey_app import inspections, responses, sealing
+from survey_app import access, inspections, responses, sealing
 from survey_app.demo import DEMO_EMAIL, DEMO_PASSPHRASE, DEMO_PASSWORD, load_demo
 from survey_app.evidence import render, report, tables
 from survey_app.models import AuditEvent, Inspection, PublishedCount, SafeguardingReferral, db
@@ -574,6 +574,8 @@ def test_the_demo_reads_true_in_labels_and_voices(shipped_app):
         inspection = db.session.get(Inspection, created["current"])
         evidence = report.build(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
         html = render.to_html(evidence, inspection)
+        assert inspection.staff_codes_issued == 90  # each staff response used a slip
+        assert access.unspent_staff_codes(inspection) == 0
     for block in evidence["comments"]:
         texts = [comment["text"] for comment in block["comments"]]
         assert texts and len(texts) == len(set(texts)), block["audience"]
