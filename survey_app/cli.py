@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import access, accounts, inspections, private_files, readability, signposting
+from . import access, accounts, inspections, links, private_files, readability, signposting
 from .models import (
     ESTABLISHMENT_TYPES,
     INSPECTION_KINDS,
@@ -191,14 +191,11 @@ def inspections_assign(inspection_id: str, email: str) -> None:
 @click.argument("inspection_id")
 def inspections_kiosk_url(inspection_id: str) -> None:
     """Print a single-use, short-lived link that enrols a tablet as a children's kiosk."""
-    from .inspect.views import kiosk_url
-
     inspection = _open_inspection(inspection_id)
     token = access.create_kiosk_invitation(inspection)
     audit(CLI_ACTOR, "kiosk-invite", inspection.id)
     db.session.commit()
-    with current_app.test_request_context():
-        click.echo(kiosk_url(token))
+    click.echo(links.kiosk_enrol(token))
 
 
 @inspections_cli.command("staff-codes")
@@ -216,13 +213,12 @@ def inspections_staff_codes(
 ) -> None:
     """Print the staff URL, then COUNT new one-time codes, one per line."""
     from . import code_sheets
-    from .inspect.views import staff_url
 
     inspection = _open_inspection(inspection_id)
     codes = access.create_staff_codes(inspection, count, commit=False)
     audit(CLI_ACTOR, "staff-codes", inspection.id, f"{count} codes")
     with current_app.test_request_context():
-        url = staff_url(inspection)
+        url = links.staff(inspection)
         if pdf_path:
             sheet = code_sheets.CodeSheet(
                 url, tuple(codes), code_in_qr, inspection.establishment.name

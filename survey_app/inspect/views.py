@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from .. import access, accounts, code_sheets, inspections, keys, responses
+from .. import access, accounts, code_sheets, inspections, keys, links, responses
 from ..evidence import labels, published
 from ..extensions import limiter, login_manager
 from ..models import Establishment, Inspection, Inspector, Kiosk, audit, db
@@ -225,7 +225,7 @@ def _overview(inspection: Inspection, status: int = 200, **extra):
         "codes_form": StaffCodesForm(),
         "unlock_form": PassphraseForm(),
         "baseline_form": _baseline_form(inspection),
-        "staff_url": staff_url(inspection),
+        "staff_url": links.staff(inspection),
     }
     context.update(extra)
     return render_template("inspect/inspection.html", **context), status
@@ -280,18 +280,6 @@ def baseline(inspection: Inspection):
     return redirect(url_for("inspect.inspection", inspection_id=inspection.id))
 
 
-def staff_url(inspection: Inspection) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
-        "respond.staff_start", inspection_id=inspection.id
-    )
-
-
-def kiosk_url(token: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
-        "respond.kiosk_enrol", token=token
-    )
-
-
 @blueprint.get("/inspections/<inspection_id>")
 @team
 def inspection(inspection: Inspection):
@@ -310,7 +298,7 @@ def enrol_kiosk(inspection: Inspection):
     return render_template(
         "inspect/kiosk_link.html",
         inspection=inspection,
-        link=kiosk_url(token),
+        link=links.kiosk_enrol(token),
         minutes=current_app.config["KIOSK_ENROL_MINUTES"],
     )
 
@@ -337,7 +325,7 @@ def staff_codes(inspection: Inspection):
     if not form.validate_on_submit():
         return _overview(inspection, 400, codes_form=form)
     count, code_in_qr = form.count.data, request.form.get("code_in_qr") == "yes"
-    inspection_id, actor, url = inspection.id, current_user.email, staff_url(inspection)
+    inspection_id, actor, url = inspection.id, current_user.email, links.staff(inspection)
     establishment = inspection.establishment.name
 
     def make_sheet() -> code_sheets.CodeSheet:
