@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 import orjson
-from flask import current_app, render_template
+from flask import render_template
+from flask_babel import force_locale
 
 from . import tables
 
@@ -54,7 +55,7 @@ def to_html(evidence: dict, inspection, part: Part = "all") -> str:
     if part not in ("all", *PDF_PARTS):
         raise ValueError(f"no such part of the evidence: {part!r}")
     css = stylesheet()
-    with current_app.test_request_context():
+    with force_locale("en"):  # the document is English (page_lang), whoever asks for it
         return render_template(
             "inspect/evidence_document.html",
             evidence=evidence,

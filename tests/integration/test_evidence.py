@@ -371,6 +371,25 @@ def test_the_inspection_page_offers_finalising_only_when_closed(app, client, fac
     assert "Finalise the evidence" in client.get(url).get_data(as_text=True)
 
 
+def test_the_evidence_documents_are_english_whoever_asks(shipped_app):
+    """The files are English (their html lang says so), rendered with no request of their
+    own: an inspector whose session chose Welsh on a kiosk still gets English files."""
+    from flask import render_template_string, session
+
+    with shipped_app.app_context():
+        created = load_demo(children=12, staff=12, seed=5)
+        inspection = db.session.get(Inspection, created["current"])
+        evidence = report.build(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
+        english = render.to_html(evidence, inspection)
+    with shipped_app.test_request_context():  # a request of its own: nothing cached
+        session["language"] = "cy"
+        assert "Cynnwys" in render_template_string("{{ _('Contents') }}")  # the page is Welsh
+        inspection = db.session.get(Inspection, created["current"])
+        asked_in_welsh = render.to_html(evidence, inspection)
+    assert '<html lang="en"' in english and ">Contents<" in english
+    assert ">Contents<" in asked_in_welsh and "Cynnwys" not in asked_in_welsh
+
+
 def test_the_demo_evidence_is_valid_against_the_schema_and_renders(shipped_app, tmp_path):
     with shipped_app.app_context():
         created = load_demo(children=30, staff=40, seed=7)
