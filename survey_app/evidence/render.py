@@ -78,8 +78,13 @@ def to_json(evidence: dict) -> bytes:
 
 def as_file(evidence: dict, inspection, fmt: str) -> bytes:
     """The evidence as the file of one format (the downloads' and ``export``'s): ``json``,
-    ``csv``, ``xlsx``, ``pdf`` (the report), ``appendices.pdf`` or ``html`` (everything).
-    The caller has passed it through the disclosure audit first."""
+    ``csv``, ``xlsx``, ``pdf`` (the report), ``appendices.pdf`` or ``html`` (everything),
+    in English whoever asks. The caller has passed it through the disclosure audit first."""
+    with force_locale("en"):
+        return _as_file(evidence, inspection, fmt)
+
+
+def _as_file(evidence: dict, inspection, fmt: str) -> bytes:
     if fmt == "json":
         return to_json(evidence)
     if fmt == "csv":

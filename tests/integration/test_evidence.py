@@ -386,6 +386,9 @@ def test_the_evidence_documents_are_english_whoever_asks(shipped_app):
         assert "Cynnwys" in render_template_string("{{ _('Contents') }}")  # the page is Welsh
         inspection = db.session.get(Inspection, created["current"])
         asked_in_welsh = render.to_html(evidence, inspection)
+        sheet = load_workbook(io.BytesIO(render.as_file(evidence, inspection, "xlsx")))
+        headers = [cell.value for row in sheet.worksheets[1].iter_rows(max_row=6) for cell in row]
+        assert "Question" in headers  # the spreadsheet too
     assert '<html lang="en"' in english and ">Contents<" in english
     assert ">Contents<" in asked_in_welsh and "Cynnwys" not in asked_in_welsh
 
