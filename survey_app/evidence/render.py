@@ -8,6 +8,10 @@ alone (its own heading, contents and bookmarks): the report (``part="report"``: 
 before the appendices) and the appendices (``part="appendices"``: answers to each question,
 breakdowns and the comments). WeasyPrint's time follows the text it lays out, so the report
 renders in a fraction of the time the whole would take.
+
+Every file is in English (``force_locale``), whatever language the session that asks for it
+chose on a kiosk or staff page: the documents say ``lang="en"``, and the inspectorates
+report in English. The page itself follows the session.
 """
 
 from __future__ import annotations
