@@ -10,8 +10,8 @@ breakdowns and the comments). WeasyPrint's time follows the text it lays out, so
 renders in a fraction of the time the whole would take.
 
 Every file is in English (``force_locale``), whatever language the session that asks for it
-chose on a kiosk or staff page: the documents say ``lang="en"``, and the inspectorates
-report in English. The page itself follows the session.
+chose on a kiosk or staff page, as the documents' ``lang="en"`` says. The page itself
+follows the session. (Welsh files would be a product decision: the labels are translated.)
 """
 
 from __future__ import annotations
