@@ -321,11 +321,14 @@ def kiosk_from_cookie(value: str | None) -> Kiosk | None:
     return kiosk
 
 
-def revoke_kiosks(inspection: Inspection) -> int:
+def revoke_kiosks(inspection: Inspection, commit: bool = True) -> int:
+    """Stop every tablet of ``inspection``; how many were working. ``commit=False`` leaves
+    the change in the caller's transaction (closing the inspection)."""
     revoked = rows_changed(
         update(Kiosk)
         .where(Kiosk.inspection_id == inspection.id, Kiosk.revoked.is_(False))
         .values(revoked=True)
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return revoked

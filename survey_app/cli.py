@@ -239,10 +239,7 @@ def inspections_staff_codes(
 def inspections_close(inspection_id: str) -> None:
     """Stop collecting answers: tablets and staff codes stop working."""
     inspection = _open_inspection(inspection_id)
-    inspections.close_inspection(inspection)
-    access.revoke_kiosks(inspection)
-    audit(CLI_ACTOR, "inspection-close", inspection.id)
-    db.session.commit()
+    inspections.close_inspection(inspection, CLI_ACTOR)
     click.echo(f"Closed inspection {inspection.id}")
 
 

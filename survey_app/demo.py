@@ -170,7 +170,7 @@ def load_demo(children: int = 40, staff: int = 90, seed: int | None = None) -> d
         # not "0 / 0" beside 90 staff responses.
         inspection.staff_codes_issued = staff
         if closed:
-            inspections.close_inspection(inspection)
+            inspections.close_inspection(inspection, DEMO_EMAIL)
             # Finalised, as a real earlier inspection would be, so the current one has
             # something to compare with.
             report.finalise(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))

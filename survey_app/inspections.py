@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import at_rest, keys, sealing
-from .models import Establishment, Inspection, Inspector, db, today
+from . import access, at_rest, keys, sealing
+from .models import Establishment, Inspection, Inspector, audit, db, today
 
 PassphraseTooShort = keys.PassphraseTooShort
 kdf_parameters = keys.kdf_parameters
@@ -64,9 +64,14 @@ def unlock(
     return keys.open_key(inspection, secret, inspector).unsealer
 
 
-def close_inspection(inspection: Inspection) -> None:
+def close_inspection(inspection: Inspection, actor: str) -> None:
+    """Stop collecting answers, for the web page and the command alike: the inspection
+    closed, its tablets stopped (staff codes stop with the status) and the audit event by
+    ``actor``, in one commit; then the respondent tables lose their arrival order."""
     inspection.status = "closed"
     inspection.closed_on = today()
+    access.revoke_kiosks(inspection, commit=False)
+    audit(actor, "inspection-close", inspection.id)
     db.session.commit()
     forget_arrival_order()
 

@@ -76,7 +76,7 @@ class Factory:
 
     def close(self, inspection_id: str) -> None:
         with self.app.app_context():
-            inspections.close_inspection(db.session.get(Inspection, inspection_id))
+            inspections.close_inspection(db.session.get(Inspection, inspection_id), "test")
 
 
 def sign_in(client, email: str, password: str = PASSWORD, expect: int = 302):

@@ -355,9 +355,6 @@ def close(inspection: Inspection):
     if not ActionForm().validate_on_submit():
         abort(400)
     if inspection.is_open:
-        inspections.close_inspection(inspection)
-        access.revoke_kiosks(inspection)
-        audit(current_user.email, "inspection-close", inspection.id)
-        db.session.commit()
+        inspections.close_inspection(inspection, current_user.email)
         flash(_("The inspection is closed: tablets and staff codes no longer work."))
     return redirect(url_for("inspect.inspection", inspection_id=inspection.id))

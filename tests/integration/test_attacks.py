@@ -145,7 +145,7 @@ def test_no_marker_in_the_database_files_instance_folder_or_logs(app, surveyed, 
 
 def inspections_close(app, inspection_id):
     with app.app_context():
-        inspections.close_inspection(db.session.get(Inspection, inspection_id))
+        inspections.close_inspection(db.session.get(Inspection, inspection_id), "test")
 
 
 @pytest.mark.skipif(not is_postgresql(), reason="engine: needs TEST_DATABASE_URL on PostgreSQL")

@@ -26,7 +26,7 @@ def _finalise(app, inspection_id: str, days_ago: int) -> None:
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
         if inspection.is_open:
-            inspections.close_inspection(inspection)
+            inspections.close_inspection(inspection, "test")
         report.finalise(inspection, inspections.unlock(inspection, PASSPHRASE))
         inspection.finalised_on = dt.date.today() - dt.timedelta(days=days_ago)
         db.session.commit()

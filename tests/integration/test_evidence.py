@@ -46,7 +46,7 @@ def finalise(app, inspection_id: str) -> None:
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
         if inspection.is_open:
-            inspections.close_inspection(inspection)
+            inspections.close_inspection(inspection, "test")
         report.finalise(inspection, inspections.unlock(inspection, PASSPHRASE))
         # Finalised long ago, as a real baseline is (only evidence finalised before an
         # inspection opened can be its baseline).

@@ -201,3 +201,37 @@ def test_only_administrators_manage_establishments(client, factory):
     sign_in(other, admin)
     post_form(other, "/inspector/establishments", name="New Centre", type="sch", expect=302)
     assert "New Centre" in other.get("/inspector/establishments").get_data(as_text=True)
+
+
+def test_closing_is_one_change_with_its_audit_event(app, client, factory, monkeypatch):
+    """The status, the stopped tablets and the audit event are committed together: if the
+    audit event cannot be written, the inspection stays open and its tablets keep working
+    (before, the status was committed first, and a close could go unrecorded)."""
+    from survey_app import inspections
+    from survey_app.models import Kiosk
+
+    lead = factory.inspector()
+    inspection_id = factory.inspection([lead])
+    enrol_kiosk(app.test_client(), factory.kiosk_token(inspection_id))
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(inspections, "audit", failing)
+    with app.app_context(), pytest.raises(RuntimeError):
+        inspections.close_inspection(db.session.get(Inspection, inspection_id), lead)
+    with app.app_context():
+        db.session.rollback()
+        assert db.session.get(Inspection, inspection_id).is_open
+        assert not db.session.scalars(select(Kiosk.revoked)).all()[0]
+    monkeypatch.undo()
+    sign_in(client, lead)
+    url = f"/inspector/inspections/{inspection_id}"
+    post_form(client, url, url + "/close", expect=302)
+    with app.app_context():
+        assert not db.session.get(Inspection, inspection_id).is_open
+        assert db.session.scalars(select(Kiosk.revoked)).all() == [True]
+        events = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.inspection_id == inspection_id)
+        ).all()
+        assert events.count("inspection-close") == 1
