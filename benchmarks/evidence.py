@@ -254,21 +254,22 @@ def pdf(runs: int = 2, out: Path | None = None) -> None:
     from survey_app.models import Inspection, db
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    database = Path(tempfile.mkdtemp(prefix="survey-evidence-pdf-")) / "demo.sqlite3"
-    app = _app(database)
-    with app.app_context():
-        upgrade(revision="heads")
-        created = load_demo(seed=14)
-        inspection = db.session.get(Inspection, created["current"])
-        evidence = report.build(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
-        seconds, document, data = _render_best(render, evidence, inspection, "report", runs)
-        extra_seconds, extra, extra_data = _render_best(
-            render, evidence, inspection, "appendices", runs
-        )
-        if out:
-            out.write_bytes(data)
-            out.with_name(f"{out.stem}-appendices{out.suffix}").write_bytes(extra_data)
-            out.with_suffix(".html").write_text(render.to_html(evidence, inspection))
+    with tempfile.TemporaryDirectory(prefix="survey-evidence-pdf-") as folder:
+        database = Path(folder) / "demo.sqlite3"
+        app = _app(database)
+        with app.app_context():
+            upgrade(revision="heads")
+            created = load_demo(seed=14)
+            inspection = db.session.get(Inspection, created["current"])
+            evidence = report.build(inspection, inspections.unlock(inspection, DEMO_PASSPHRASE))
+            seconds, document, data = _render_best(render, evidence, inspection, "report", runs)
+            extra_seconds, extra, extra_data = _render_best(
+                render, evidence, inspection, "appendices", runs
+            )
+            if out:
+                out.write_bytes(data)
+                out.with_name(f"{out.stem}-appendices{out.suffix}").write_bytes(extra_data)
+                out.with_suffix(".html").write_text(render.to_html(evidence, inspection))
     pages = document.pages
     if any("appendices" in p.anchors for p in pages):
         raise SystemExit("FAILED: the report PDF holds the appendices")
@@ -320,7 +321,13 @@ def main() -> None:
         print(json.dumps(measure(args.database, args.inspection, args.measure, args.memory)))
         return
 
-    database = Path(tempfile.mkdtemp(prefix="survey-evidence-")) / "bench.sqlite3"
+    with tempfile.TemporaryDirectory(prefix="survey-evidence-") as folder:
+        compare(Path(folder) / "bench.sqlite3", args)
+
+
+def compare(database: Path, args: argparse.Namespace) -> None:
+    """Seal ``args.responses`` responses into ``database``, time unsealing and the evidence,
+    and print the figures and the verdict."""
     began = time.perf_counter()
     inspection_id = generate(database, args.responses)
     print(f"sealed {args.responses} responses in {time.perf_counter() - began:.1f} s", flush=True)
